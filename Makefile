@@ -1,0 +1,67 @@
+# Two commands are the contract: `make run` and `make test`. Everything else is for CI and operators.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
+REDIS_URL_TEST ?= redis://127.0.0.1:6379
+
+.PHONY: run test services-test e2e bench lint deploy-check messages compilemessages install browser clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed compilemessages
+
+compilemessages: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d lms/locale -D django --statistics 2>&1 | tail -n 2
+
+## Serve the platform with demo data on the embedded default (SQLite, eager Celery).
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+## The whole suite on the embedded default.
+test: install
+	$(VENV)/bin/pytest -n 2 -q
+
+## The suite again on PostgreSQL + Redis with a real Celery worker (services must be up).
+services-test: install
+	bash .ci/services-test
+
+## Browser journeys in Debian's Chromium, with axe-core.
+e2e: install browser
+	$(VENV)/bin/pytest tests/e2e -q -p no:xdist -o addopts="-p no:cacheprovider"
+
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@test -f node_modules/axe-core/axe.min.js || npm install --no-save --no-audit --no-fund axe-core@4.11.0 >/dev/null
+
+## Throughput ratios against a bare Django view, served by gunicorn in the same run.
+bench: install
+	$(PY) -m tests.bench.run
+
+deploy-check: install
+	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  ALLOWED_HOSTS=lms.example.gov.vn $(MANAGE) check --deploy --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+
+lint: install
+	$(VENV)/bin/ruff check lms tests
+
+## Refresh the .po catalogues from the code (then translate and commit them).
+messages: install
+	$(MANAGE) makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=node_modules
+	$(MANAGE) makemessages -d djangojs -l vi -l en --no-obsolete --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf var db.sqlite3 db.sqlite3-*

@@ -1,0 +1,175 @@
+"""The one place that decides "may this user do this to this object".
+
+Roles are held over an agency subtree (RoleAssignment). Agencies are treebeard MP nodes, so
+"inside the scope" is a prefix match on the materialised path, in Python or in SQL.
+Apps declare named permission rules in their ``rules.py`` with ``@rule("app.action")``;
+views ask ``can(user, "app.action", obj)`` or use ``permission_required``/``PermissionMixin``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from .models import Role
+
+EVERYWHERE = ""  # the path prefix that every agency path starts with
+
+_RULES: dict[str, Callable[[Any, Any], bool]] = {}
+
+
+def rule(name: str) -> Callable:
+    """Register a permission rule ``fn(user, obj) -> bool`` under ``name``."""
+
+    def decorator(fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+        if name in _RULES and _RULES[name] is not fn:
+            raise ValueError(f"Permission rule {name!r} is registered twice")
+        _RULES[name] = fn
+        return fn
+
+    return decorator
+
+
+def registered_rules() -> list[str]:
+    return sorted(_RULES)
+
+
+def is_platform_admin(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or EVERYWHERE in _scopes(user).get(Role.ADMIN, ())
+
+
+def _scopes(user) -> dict[str, tuple[str, ...]]:
+    """Role -> agency path prefixes, loaded once per user object (one query)."""
+    cached = getattr(user, "_lms_role_scopes", None)
+    if cached is None:
+        from .models import RoleAssignment
+
+        found: dict[str, list[str]] = {}
+        rows = RoleAssignment.objects.filter(user=user).values_list("role", "agency__path")
+        for role, path in rows:
+            found.setdefault(role, []).append(path or EVERYWHERE)
+        cached = {role: tuple(paths) for role, paths in found.items()}
+        user._lms_role_scopes = cached
+    return cached
+
+
+def forget_scopes(user) -> None:
+    """Drop the cached scopes after roles change."""
+    if hasattr(user, "_lms_role_scopes"):
+        del user._lms_role_scopes
+
+
+def roles_of(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    roles = set(_scopes(user))
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    return roles
+
+
+def has_role(user, *roles: str) -> bool:
+    """True if the user holds any of ``roles`` anywhere (platform admins hold every role)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_platform_admin(user):
+        return True
+    return any(role in _scopes(user) for role in roles)
+
+
+def scope_paths(user, *roles: str) -> tuple[str, ...]:
+    """Path prefixes of the agencies where the user holds any of ``roles``."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    if is_platform_admin(user):
+        return (EVERYWHERE,)
+    scopes = _scopes(user)
+    paths = {p for role in roles for p in scopes.get(role, ())}
+    if EVERYWHERE in paths:
+        return (EVERYWHERE,)
+    # Drop prefixes already covered by a shorter one.
+    return tuple(p for p in sorted(paths) if not any(p != q and p.startswith(q) for q in paths))
+
+
+def path_in_scope(path: str | None, prefixes: Iterable[str]) -> bool:
+    if path is None:
+        return False
+    return any(path.startswith(prefix) for prefix in prefixes)
+
+
+def agency_in_scope(user, agency, *roles: str) -> bool:
+    """May the user act with one of ``roles`` on something belonging to ``agency``?"""
+    if agency is None:
+        return is_platform_admin(user)
+    return path_in_scope(agency.path, scope_paths(user, *roles))
+
+
+def scope_q(user, *roles: str, field: str = "agency") -> Q:
+    """A filter for querysets whose ``field`` is an Agency, limited to the user's scope."""
+    prefixes = scope_paths(user, *roles)
+    if not prefixes:
+        return Q(pk__in=[])
+    if EVERYWHERE in prefixes:
+        return Q()
+    q = Q()
+    for prefix in prefixes:
+        q |= Q(**{f"{field}__path__startswith": prefix})
+    return q
+
+
+def can(user, perm: str, obj: Any = None) -> bool:
+    """Evaluate the registered rule ``perm``; unknown names are an error, never a yes."""
+    try:
+        check = _RULES[perm]
+    except KeyError as exc:
+        raise LookupError(f"No permission rule named {perm!r}") from exc
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(check(user, obj))
+
+
+def require(user, perm: str, obj: Any = None) -> None:
+    if not can(user, perm, obj):
+        raise PermissionDenied(perm)
+
+
+def permission_required(perm: str, get_object: Callable | None = None):
+    """View decorator: anonymous users go to login; others need ``can(user, perm, obj)``.
+
+    ``get_object(request, **kwargs)`` returns the object checked (or raises Http404).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            obj = get_object(request, **kwargs) if get_object else None
+            require(request.user, perm, obj)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class PermissionMixin:
+    """Class-based view guard: set ``permission``; override ``get_permission_object``."""
+
+    permission: str = ""
+
+    def get_permission_object(self):
+        return None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        require(request.user, self.permission, self.get_permission_object())
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,100 @@
+"""Shared pieces: role assignments with agency scope, and the site's home and standard pages."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    TRAINER = "trainer", _("Trainer")
+    ISO_SECRETARY = "iso_secretary", _("ISO secretary")
+    STEERING = "steering", _("Steering committee member")
+    EDITOR = "editor", _("Content editor")
+    ADMIN = "admin", _("Platform administrator")
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role over an agency's subtree; no agency means platform-wide."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("agency scope"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "agency"], name="role_assignment_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(agency__isnull=True),
+                name="role_assignment_unique_global",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.agency or _("whole platform")
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class HomePage(Page):
+    """The public landing page, edited in Wagtail."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    body = StreamField(
+        [
+            ("heading", blocks.CharBlock(form_classname="title", label=_("Heading"))),
+            ("paragraph", blocks.RichTextBlock(label=_("Paragraph"))),
+        ],
+        blank=True,
+        verbose_name=_("body"),
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+
+class StandardPage(Page):
+    """A plain content page (about, help, contacts)."""
+
+    body = RichTextField(_("body"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("standard page")

@@ -1,0 +1,74 @@
+"""Shared fixtures. App-specific fixtures live in tests/<app>/conftest.py."""
+
+import datetime
+
+import pytest
+
+from lms.agencies.models import AgencyKind, PositionKind
+from lms.core.models import Role
+from tests.factories.agencies import AgencyFactory, AssignmentFactory, OfficialFactory
+from tests.factories.core import RoleAssignmentFactory
+from tests.factories.users import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def tree(db):
+    """A small agency tree: province A (department, commune a1, commune a2), province B (commune b1)."""
+    province_a = AgencyFactory(kind=AgencyKind.PROVINCE, code="91", name="Tỉnh Thử A")
+    department = AgencyFactory(
+        parent=province_a, kind=AgencyKind.DEPARTMENT, code="", name="Sở Khoa học và Công nghệ A"
+    )
+    commune_a1 = AgencyFactory(parent=province_a, kind=AgencyKind.COMMUNE, code="91001", name="Xã A1")
+    commune_a2 = AgencyFactory(parent=province_a, kind=AgencyKind.COMMUNE, code="91002", name="Xã A2")
+    province_b = AgencyFactory(kind=AgencyKind.PROVINCE, code="92", name="Tỉnh Thử B")
+    commune_b1 = AgencyFactory(parent=province_b, kind=AgencyKind.COMMUNE, code="92001", name="Xã B1")
+    for node in (province_a, department, commune_a1, commune_a2, province_b, commune_b1):
+        node.refresh_from_db()
+    return {
+        "province_a": province_a,
+        "department": department,
+        "commune_a1": commune_a1,
+        "commune_a2": commune_a2,
+        "province_b": province_b,
+        "commune_b1": commune_b1,
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role=None, agency=None, username=None, official_agency=None, position=...)."""
+
+    def _make(
+        role=None,
+        agency=None,
+        username=None,
+        official_agency=None,
+        position=PositionKind.SPECIALIST,
+        **kwargs,
+    ):
+        extra = {"username": username} if username else {}
+        user = UserFactory(**extra, **kwargs)
+        if role:
+            RoleAssignmentFactory(user=user, role=role, agency=agency)
+        home = official_agency or agency
+        if home is not None:
+            official = OfficialFactory(user=user, full_name=user.full_name or user.username)
+            AssignmentFactory(
+                official=official,
+                agency=home,
+                position_kind=position,
+                start_date=datetime.date(2024, 1, 1),
+            )
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def learner(make_user, tree):
+    return make_user(role=Role.LEARNER, agency=tree["commune_a1"], username="t_learner")
