@@ -20,8 +20,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed compilemessages
 
+# Each app (and the theme) keeps its own catalogue in <dir>/locale, written by its owner.
+LOCALE_DIRS = themes/default $(patsubst %/locale,%,$(wildcard lms/*/locale))
+
 compilemessages: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d lms/locale -D django --statistics 2>&1 | tail -n 2
+	@for d in $(LOCALE_DIRS); do $(VENV)/bin/pybabel compile -d $$d/locale -D django >/dev/null || exit 1; done
 
 ## Serve the platform with demo data on the embedded default (SQLite, eager Celery).
 run: install
@@ -59,9 +62,9 @@ lint: install
 	$(VENV)/bin/ruff check lms tests
 
 ## Refresh the .po catalogues from the code (then translate and commit them).
-messages: install
-	$(MANAGE) makemessages -l vi -l en --no-obsolete --ignore=.venv --ignore=node_modules
-	$(MANAGE) makemessages -d djangojs -l vi -l en --no-obsolete --ignore=.venv --ignore=node_modules
+messages: $(VENV)/.installed
+	@for d in $(LOCALE_DIRS); do (cd $$d && DJANGO_SETTINGS_MODULE=lms.settings.dev PYTHONPATH=$(CURDIR) \
+	  $(CURDIR)/$(VENV)/bin/django-admin makemessages -l vi -l en --no-obsolete >/dev/null) || exit 1; done
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-*

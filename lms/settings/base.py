@@ -67,7 +67,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,7 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "lms" / "locale"]
+# The theme's catalogue first; each app keeps its own in lms/<app>/locale.
+LOCALE_PATHS = [THEME_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -146,7 +146,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
@@ -207,3 +207,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Content as files (manage.py sync_content): sources run in this order (quizzes first, since
+# courses link to them by slug). Each entry: (dotted path of a ContentSource class, folder).
+LMS_CONTENT_SOURCES = [
+    ("lms.quizzes.sync.QuizSource", BASE_DIR / "content" / "quizzes"),
+    ("lms.courses.sync.CourseSource", BASE_DIR / "content" / "courses"),
+]

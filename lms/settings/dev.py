@@ -5,6 +5,3 @@ from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = ["*"]
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}

@@ -5,7 +5,11 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import MIDDLEWARE, STORAGES, env_bool
+
+# gunicorn serves static files itself through WhiteNoise (after `collectstatic`).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

@@ -9,9 +9,6 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / str(os.getpid())
 # Tests must see the same language whatever the machine's locale says.
 LANGUAGE_CODE = "vi"

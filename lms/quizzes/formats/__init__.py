@@ -1,0 +1,1 @@
+"""Question file formats (YAML, GIFT, Moodle XML): parse into ParsedQuestion, write back out."""

@@ -1,0 +1,24 @@
+"""Role × scope cases for the platform's own URLs (see tests/core/test_access_matrix.py)."""
+
+EVERYONE = {"learner", "trainer", "iso_secretary", "steering", "editor", "admin"}
+
+CASES = [
+    {"path": lambda world: "/", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "login", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "password_reset", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "password_reset_done", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "password_reset_complete", "allowed": EVERYONE | {"anonymous"}},
+    {
+        "name": "password_reset_confirm",
+        "kwargs": lambda world: {"uidb64": "MQ", "token": "set-password"},
+        "allowed": EVERYONE | {"anonymous"},
+    },
+    {"name": "password_change", "allowed": EVERYONE},
+    {"name": "password_change_done", "allowed": EVERYONE},
+    {"name": "logout", "method": "post", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "set_language", "method": "post", "data": {"language": "en"}, "allowed": EVERYONE | {"anonymous"}},
+    {"name": "javascript-catalog", "allowed": EVERYONE | {"anonymous"}},
+    {"name": "account", "allowed": EVERYONE},
+    {"path": lambda world: "/admin/", "allowed": {"editor", "admin"}},
+    {"path": lambda world: "/django-admin/", "allowed": {"admin"}},
+]
