@@ -51,6 +51,7 @@ browser:
 
 ## Throughput ratios against a bare Django view, served by gunicorn in the same run.
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m tests.bench.run
 
 deploy-check: install
@@ -61,10 +62,10 @@ deploy-check: install
 lint: install
 	$(VENV)/bin/ruff check lms tests
 
-## Refresh the .po catalogues from the code (then translate and commit them).
+## Refresh the .po catalogues from the code and templates (then translate and commit them).
 messages: $(VENV)/.installed
-	@for d in $(LOCALE_DIRS); do (cd $$d && DJANGO_SETTINGS_MODULE=lms.settings.dev PYTHONPATH=$(CURDIR) \
-	  $(CURDIR)/$(VENV)/bin/django-admin makemessages -l vi -l en --no-obsolete >/dev/null) || exit 1; done
+	$(PY) -m lms.core.i18n_extract theme
+	@for d in $(wildcard lms/*/locale); do $(PY) -m lms.core.i18n_extract $$(basename $$(dirname $$d)) || exit 1; done
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-*

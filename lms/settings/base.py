@@ -163,7 +163,8 @@ if _cache_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Email: EMAIL_URL = smtp://user:pass@host:587 (TLS by port 587/465), or console:// (default).
+# Email: EMAIL_URL = smtp://user:pass@host:587 (TLS by port 587/465), file:///folder (one file per
+# message), or console:// (the default: messages are printed by the server).
 _email_url = os.environ.get("EMAIL_URL", "console://")
 if _email_url.startswith("smtp"):
     from urllib.parse import unquote, urlparse
@@ -176,6 +177,9 @@ if _email_url.startswith("smtp"):
     EMAIL_HOST_PASSWORD = unquote(_parsed.password or "")
     EMAIL_USE_TLS = EMAIL_PORT == 587
     EMAIL_USE_SSL = EMAIL_PORT == 465
+elif _email_url.startswith("file://"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = _email_url.removeprefix("file://")
 elif _email_url.startswith("locmem"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:

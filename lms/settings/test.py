@@ -12,3 +12,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / str(os.getpid())
 # Tests must see the same language whatever the machine's locale says.
 LANGUAGE_CODE = "vi"
+# Tasks run inline in tests even when a broker is configured; tests/core/test_worker.py turns this
+# off to prove a real worker consumes the queue (CI's services run, LMS_REAL_WORKER=1).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,8 @@
+"""Benchmark settings: the embedded default with DEBUG off, plus a bare view to compare against."""
+
+from lms.settings.dev import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "tests.bench.urls"
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -1,0 +1,161 @@
+"""Browser journeys: Debian's Chromium (through Playwright) against a live server with demo data.
+
+The server is a separate process on a fresh SQLite database in a temporary folder: migrate,
+load_demo, then runserver on a free port. Nothing here imports Django into the test process.
+``check_a11y(page)`` runs axe-core (from node_modules, installed by ``make e2e``) in the page and
+fails on violations of impact "serious" or "critical".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+DEMO_PASSWORD = "demo12345"
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _manage(env, *args, timeout=600):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+        "DATABASE_URL": f"sqlite:///{base / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(base / "media"),
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for key in ("CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL", "EMAIL_URL"):
+        env.pop(key, None)
+    env["EMAIL_URL"] = f"file://{base / 'mail'}"
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_url(server_env):
+    _manage(server_env, "migrate", "--noinput", "-v", "0")
+    _manage(server_env, "load_demo")
+    port = _free_port()
+    log = open(Path(server_env["MEDIA_ROOT"]).parent / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError(f"runserver exited with {proc.returncode}; see {log.name}")
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        raise RuntimeError("runserver did not answer within 30 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make e2e` installs Debian's chromium package")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser, live_url, request):
+    ctx = browser.new_context(base_url=live_url, locale="vi-VN", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for i, pg in enumerate(ctx.pages):
+            pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}.png"), full_page=True)
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD):
+    """Log in through the real form and land on the page the login redirects to."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
+def check_a11y(page, *, context: str = "") -> list[dict]:
+    """Run axe-core in the page; fail on serious or critical violations. Returns all violations."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make e2e` installs axe-core from the npm registry")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    violations = result["violations"]
+    bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+    if bad:
+        detail = json.dumps(
+            [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad],
+            ensure_ascii=False,
+            indent=1,
+        )
+        pytest.fail(f"axe-core on {context or page.url}: {len(bad)} serious/critical violations\n{detail}")
+    return violations
