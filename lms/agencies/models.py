@@ -48,7 +48,10 @@ class Agency(MP_Node):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(
-        _("data source"), max_length=100, blank=True, help_text=_("Where the record was loaded from.")
+        _("data source"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the record was loaded from."),
     )
 
     node_order_by: list[str] = []
@@ -88,7 +91,10 @@ class Succession(models.Model):
     """An agency taken over by another on a date (merger, split, renaming)."""
 
     predecessor = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="successions_out", verbose_name=_("predecessor")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="successions_out",
+        verbose_name=_("predecessor"),
     )
     successor = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="successions_in", verbose_name=_("successor")
@@ -134,7 +140,9 @@ class Official(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # Agencies' own staff number, used to match rows on re-import.
-    staff_code = models.CharField(_("staff code"), max_length=50, unique=True, null=True, blank=True)
+    staff_code = models.CharField(
+        _("staff code"), max_length=50, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -157,7 +165,10 @@ class Assignment(models.Model):
         Agency, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agency")
     )
     position_kind = models.CharField(
-        _("position kind"), max_length=32, choices=PositionKind.choices, default=PositionKind.SPECIALIST
+        _("position kind"),
+        max_length=32,
+        choices=PositionKind.choices,
+        default=PositionKind.SPECIALIST,
     )
     position_title = models.CharField(_("position"), max_length=200, blank=True)
     start_date = models.DateField(_("from"), default=datetime.date.today)
@@ -176,7 +187,8 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.official} – {self.position_title or self.get_position_kind_display()} – {self.agency}"
+        position = self.position_title or self.get_position_kind_display()
+        return f"{self.official} – {position} – {self.agency}"
 
     @property
     def is_current(self) -> bool:

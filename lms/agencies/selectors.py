@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from .models import Agency, Assignment, Official, Succession
+from .models import TERRITORIAL_KINDS, Agency, Assignment, Official, Succession
 
 
 def official_for_user(user) -> Official | None:
@@ -56,3 +56,180 @@ def lineage_q(agency: Agency, *, field: str = "agency") -> Q:
     for prefix in lineage_paths(agency):
         q |= Q(**{f"{field}__path__startswith": prefix})
     return q
+
+
+def _active_q(day: datetime.date | None, prefix: str = "") -> Q:
+    if day is None:
+        return Q()
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def _under_q(paths, field: str = "agency") -> Q:
+    q = Q()
+    for prefix in paths:
+        q |= Q(**{f"{field}__path__startswith": prefix})
+    return q
+
+
+def officials_under(
+    agency: Agency, *, on: datetime.date | None = None, paths: list[str] | None = None
+) -> QuerySet[Official]:
+    """Officials with a post anywhere in ``agency``'s lineage (its subtree and its predecessors').
+
+    ``on`` limits to posts held that day; without it every post ever recorded counts, so the
+    history of a merged unit rolls up into its successor.
+    """
+    paths = lineage_paths(agency) if paths is None else paths
+    posts = Assignment.objects.filter(_under_q(paths)).filter(_active_q(on))
+    return Official.objects.filter(pk__in=posts.values("official_id"))
+
+
+def official_count_under(agency: Agency, *, on: datetime.date | None = None) -> int:
+    return officials_under(agency, on=on).count()
+
+
+def officials_in_subtree(agency: Agency, *, on: datetime.date | None = None) -> QuerySet[Official]:
+    """Officials posted in the agency's own subtree only (no predecessors)."""
+    posts = Assignment.objects.filter(agency__path__startswith=agency.path).filter(_active_q(on))
+    return Official.objects.filter(pk__in=posts.values("official_id"))
+
+
+def lineage_paths_many(agencies: list[Agency], *, max_rounds: int = 5) -> dict[int, list[str]]:
+    """``lineage_paths`` for several agencies at once, in at most ``max_rounds`` queries."""
+    result = {a.pk: {a.path} for a in agencies}
+    if not agencies:
+        return {}
+    frontier = {a.path for a in agencies}
+    edges: list[tuple[str, str]] = []
+    for _round in range(max_rounds):
+        if not frontier:
+            break
+        q = Q()
+        for prefix in frontier:
+            q |= Q(successor__path__startswith=prefix)
+        found = list(
+            Succession.objects.filter(q).values_list("predecessor__path", "successor__path")
+        )
+        known = {p for p, _s in edges}
+        edges.extend(found)
+        frontier = {p for p, _s in found if p not in known}
+    for agency in agencies:
+        prefixes = result[agency.pk]
+        changed = True
+        while changed:
+            changed = False
+            for predecessor, successor in edges:
+                if predecessor not in prefixes and any(successor.startswith(p) for p in prefixes):
+                    prefixes.add(predecessor)
+                    changed = True
+    return {
+        pk: sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+        for pk, prefixes in result.items()
+    }
+
+
+def official_counts(
+    agencies: list[Agency],
+    *,
+    on: datetime.date | None = None,
+    lineages: dict[int, list[str]] | None = None,
+) -> dict[int, dict]:
+    """Per agency: officials posted now in its subtree (``current``) and ever in its lineage
+    (``lineage``); a fixed number of queries whatever the number of agencies."""
+    from django.db.models import Count
+
+    if not agencies:
+        return {}
+    day = on or datetime.date.today()
+    lineages = lineages or lineage_paths_many(agencies)
+    aggregates = {}
+    for agency in agencies:
+        in_lineage = Q()
+        for prefix in lineages[agency.pk]:
+            in_lineage |= Q(agency__path__startswith=prefix)
+        aggregates[f"lineage_{agency.pk}"] = Count("official", distinct=True, filter=in_lineage)
+        aggregates[f"current_{agency.pk}"] = Count(
+            "official",
+            distinct=True,
+            filter=Q(agency__path__startswith=agency.path) & _active_q(day),
+        )
+    any_prefix = Q()
+    for prefixes in lineages.values():
+        for prefix in prefixes:
+            any_prefix |= Q(agency__path__startswith=prefix)
+    totals = Assignment.objects.filter(any_prefix).aggregate(**aggregates)
+    return {
+        a.pk: {"current": totals[f"current_{a.pk}"] or 0, "lineage": totals[f"lineage_{a.pk}"] or 0}
+        for a in agencies
+    }
+
+
+def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
+    """The roots of the user's scope (provinces for admins), or agencies matching ``query``
+    anywhere inside the scope."""
+    from lms.core.access import EVERYWHERE, scope_paths
+
+    prefixes = scope_paths(user, *roles)
+    if not prefixes:
+        return Agency.objects.none()
+    everywhere = EVERYWHERE in prefixes
+    within = Q()
+    if not everywhere:
+        for prefix in prefixes:
+            within |= Q(path__startswith=prefix)
+    if query:
+        match = Q(name__icontains=query) | Q(code__startswith=query)
+        return Agency.objects.filter(within, match).order_by("depth", "name", "path")
+    if everywhere:
+        return Agency.objects.filter(depth=1).order_by("path")
+    return Agency.objects.filter(path__in=prefixes).order_by("path")
+
+
+def agency_overview(agency: Agency, *, viewer_paths=()) -> dict:
+    """What the agency page shows besides its officials: place in the tree, children,
+    successions and the official counts (a fixed number of queries)."""
+    today = datetime.date.today()
+    ancestors = list(agency.get_ancestors())
+    # Agencies (committee, departments) before the territorial units under them.
+    children = sorted(agency.get_children(), key=lambda c: (c.kind in TERRITORIAL_KINDS, c.path))
+    lineages = lineage_paths_many([agency, *children])
+    counts = official_counts([agency, *children], on=today, lineages=lineages)
+    successions_in = list(
+        Succession.objects.filter(successor=agency)
+        .select_related("predecessor")
+        .order_by("date", "pk")
+    )
+    successions_out = list(
+        Succession.objects.filter(predecessor=agency)
+        .select_related("successor")
+        .order_by("date", "pk")
+    )
+
+    def visible(other: Agency) -> bool:
+        return any(other.path.startswith(p) for p in viewer_paths)
+
+    return {
+        "agency": agency,
+        "ancestors": [(a, visible(a)) for a in ancestors],
+        "children": [(c, counts[c.pk], visible(c)) for c in children],
+        "successions_in": [(s, visible(s.predecessor)) for s in successions_in],
+        "successions_out": [(s, visible(s.successor)) for s in successions_out],
+        "counts": counts[agency.pk],
+        "current_in_lineage": officials_under(agency, on=today, paths=lineages[agency.pk]).count(),
+        "lineage_paths": lineages[agency.pk],
+    }
+
+
+def posts_under(
+    agency: Agency, *, on: datetime.date | None = None, paths: list[str] | None = None
+) -> QuerySet[Assignment]:
+    """Posts in the agency's lineage (held on ``on``, or all ever), with official and agency."""
+    paths = lineage_paths(agency) if paths is None else paths
+    return (
+        Assignment.objects.filter(_under_q(paths))
+        .filter(_active_q(on))
+        .select_related("official", "agency")
+        .order_by("official__full_name", "official_id", "-start_date")
+    )

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "agencies"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.agency_list, name="agency_list"),
+    path("<int:pk>/", views.agency_detail, name="agency_detail"),
+    path("import/", views.import_officials, name="import_officials"),
+]

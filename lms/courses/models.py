@@ -1,9 +1,72 @@
-"""Course pages: CourseIndexPage → CoursePage → ModulePage → LessonPage."""
+"""Course pages (index → course → module → lesson), enrolments and lesson progress."""
 
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from unidecode import unidecode
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import LESSON_BLOCKS
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words of Vietnamese text: "Đánh giá nội bộ" → "danh gia noi bo"."""
+    ascii_text = unidecode(text or "").lower()
+    # Markdown punctuation (#, *, |, ---) is noise for search; keep clause numbers like 9.2.
+    return " ".join(re.sub(r"[^a-z0-9.%/+-]+", " ", ascii_text).replace("--", " ").split())
+
+
+class SyncedPage(models.Model):
+    """Fields that let ``sync_content`` stay idempotent and notice edits made in the admin."""
+
+    source_hash = models.CharField(
+        _("source hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Hash of the content file this page was last synced from."),
+    )
+    synced_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("revision written by the last sync"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def edited_since_sync(self) -> bool:
+        """True if someone saved a revision after the last sync wrote this page."""
+        return bool(self.source_hash) and self.latest_revision_id != self.synced_revision_id
+
+
+class CourseClauseTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "courses.CoursePage", on_delete=models.CASCADE, related_name="clause_items"
+    )
+
+
+class LessonClauseTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "courses.LessonPage", on_delete=models.CASCADE, related_name="clause_items"
+    )
 
 
 class CourseIndexPage(Page):
@@ -14,11 +77,44 @@ class CourseIndexPage(Page):
     class Meta:
         verbose_name = _("course index")
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import open_courses
 
-class CoursePage(Page):
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = open_courses(parent=self)
+        return context
+
+
+class Completion(models.TextChoices):
+    ALL_LESSONS = "all_lessons", _("All lessons done")
+    ALL_LESSONS_AND_FINAL_QUIZ = (
+        "all_lessons_and_final_quiz",
+        _("All lessons done and final quiz passed"),
+    )
+
+
+class CoursePage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
     """A course (khóa học)."""
 
     code = models.CharField(_("course code"), max_length=40, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    audience = models.TextField(_("audience"), blank=True)
+    intro = models.TextField(_("introduction (Markdown)"), blank=True)
+    open_enrolment = models.BooleanField(
+        _("open enrolment"), default=True, help_text=_("Officials may enrol themselves.")
+    )
+    completion = models.CharField(
+        _("completion rule"),
+        max_length=40,
+        choices=Completion.choices,
+        default=Completion.ALL_LESSONS,
+    )
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        _("certificate validity (months)"), null=True, blank=True
+    )
+    clauses = ClusterTaggableManager(
+        through=CourseClauseTag, blank=True, verbose_name=_("ISO 9001 clauses")
+    )
     final_quiz = models.ForeignKey(
         "quizzes.Quiz",
         on_delete=models.SET_NULL,
@@ -28,17 +124,49 @@ class CoursePage(Page):
         verbose_name=_("final quiz"),
     )
 
-    content_panels = Page.content_panels + [FieldPanel("code"), FieldPanel("final_quiz")]
+    content_panels = Page.content_panels + [
+        FieldPanel("code"),
+        FieldPanel("summary"),
+        FieldPanel("audience"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("open_enrolment"),
+                FieldPanel("completion"),
+                FieldPanel("final_quiz"),
+                FieldPanel("certificate_validity_months"),
+            ],
+            heading=_("Enrolment and completion"),
+        ),
+        FieldPanel("clauses"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("intro"),
+        index.FilterField("code"),
+    ]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
 
     class Meta:
         verbose_name = _("course")
 
+    @property
+    def needs_final_quiz(self) -> bool:
+        return self.completion == Completion.ALL_LESSONS_AND_FINAL_QUIZ
 
-class ModulePage(Page):
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_page_context(course=self, user=request.user))
+        return context
+
+
+class ModulePage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
     """A module (chuyên đề) of a course."""
 
+    intro = models.TextField(_("introduction (Markdown)"), blank=True)
     quiz = models.ForeignKey(
         "quizzes.Quiz",
         on_delete=models.SET_NULL,
@@ -48,22 +176,177 @@ class ModulePage(Page):
         verbose_name=_("module quiz"),
     )
 
-    content_panels = Page.content_panels + [FieldPanel("quiz")]
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("quiz")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage"]
 
     class Meta:
         verbose_name = _("module")
 
+    def serve(self, request, *args, **kwargs):
+        # A module has no page of its own: its outline lives on the course page.
+        from django.shortcuts import redirect
 
-class LessonPage(Page):
+        course = self.get_parent()
+        return redirect(f"{course.get_url(request)}#module-{self.pk}")
+
+
+class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
     """A lesson (bài học)."""
 
+    body = StreamField(LESSON_BLOCKS, blank=True, verbose_name=_("body"))
+    clauses = ClusterTaggableManager(
+        through=LessonClauseTag, blank=True, verbose_name=_("ISO 9001 clauses")
+    )
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
+    search_text = models.TextField(
+        _("search text"), blank=True, editable=False, help_text=_("Unaccented text for search.")
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("estimated_minutes")]
+    content_panels = Page.content_panels + [
+        FieldPanel("body"),
+        FieldPanel("clauses"),
+        FieldPanel("estimated_minutes"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("body")]
     parent_page_types = ["courses.ModulePage"]
     subpage_types: list[str] = []
 
     class Meta:
         verbose_name = _("lesson")
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(self.plain_text())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = list({*update_fields, "search_text"})
+        return super().save(*args, **kwargs)
+
+    def plain_text(self) -> str:
+        parts = [self.title]
+        for block in self.body:
+            parts.extend(str(t) for t in block.block.get_searchable_content(block.value))
+        return "\n".join(parts)
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        from lms.core.access import can
+
+        from .selectors import lesson_state
+        from .services import enrolment_create, lesson_mark_seen
+
+        state = lesson_state(lesson=self, user=request.user)
+        if not can(request.user, "courses.read_lesson", state):
+            raise PermissionDenied("courses.read_lesson")
+        if state.official is not None and state.course is not None:
+            if state.enrolment is None and state.course.open_enrolment:
+                # Opening a lesson of an open course enrols the learner (source "self").
+                state.enrolment = enrolment_create(official=state.official, course=state.course)
+            lesson_mark_seen(official=state.official, lesson=self, enrolment=state.enrolment)
+        request._lms_lesson_state = state
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import lesson_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_page_context(lesson=self, request=request))
+        return context
+
+
+class EnrolmentSource(models.TextChoices):
+    SELF = "self", _("Self-enrolled")
+    ASSIGNED = "assigned", _("Assigned")
+
+
+class Enrolment(models.Model):
+    """An official taking a course; keeps the agency of the time so history rolls up."""
+
+    official = models.ForeignKey(
+        "agencies.Official",
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("official"),
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course")
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("agency at enrolment"),
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=EnrolmentSource.choices, default=EnrolmentSource.SELF
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        LessonPage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last lesson seen"),
+    )
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-enrolled_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["official", "course"], name="enrolment_unique"),
+        ]
+        indexes = [models.Index(fields=["course", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.official} – {self.course}"
+
+
+class LessonProgress(models.Model):
+    """One learner's progress on one lesson."""
+
+    official = models.ForeignKey(
+        "agencies.Official",
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+        verbose_name=_("official"),
+    )
+    lesson = models.ForeignKey(
+        LessonPage, on_delete=models.CASCADE, related_name="progress", verbose_name=_("lesson")
+    )
+    # Denormalised so a learner's progress per course is one indexed query.
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+        verbose_name=_("course"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["official", "lesson"], name="lesson_progress_unique"),
+        ]
+        indexes = [models.Index(fields=["official", "course"])]
+
+    def __str__(self) -> str:
+        return f"{self.official} – {self.lesson}"

@@ -50,8 +50,13 @@ def bench_env() -> dict:
 
 def manage(env, *args, capture=False) -> str:
     done = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-        capture_output=capture, timeout=1800,
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        capture_output=capture,
+        timeout=1800,
     )
     return done.stdout if capture else ""
 
@@ -63,7 +68,9 @@ def prepare(env) -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo")
-    out = manage(env, "shell", "-c", "from tests.bench.fixtures import prepare; prepare()", capture=True)
+    out = manage(
+        env, "shell", "-c", "from tests.bench.fixtures import prepare; prepare()", capture=True
+    )
     facts = {}
     for line in out.splitlines():
         if line.startswith("BENCH "):
@@ -78,10 +85,26 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(VAR / "gunicorn.log", "w")
         self.proc = subprocess.Popen(
-            [str(Path(PY).parent / "gunicorn"), "lms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
-             "--backlog", "2048", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "lms.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         for _ in range(150):
             try:
@@ -125,15 +148,19 @@ def login_cookie(base: str, username: str, password: str = "demo12345") -> str:
     with httpx.Client(base_url=base, follow_redirects=False) as client:
         client.get("/accounts/login/")
         token = client.cookies["csrftoken"]
-        r = client.post("/accounts/login/", data={"username": username, "password": password,
-                                                   "csrfmiddlewaretoken": token})
+        r = client.post(
+            "/accounts/login/",
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        )
         if r.status_code != 302:
             raise RuntimeError(f"bench login as {username} failed ({r.status_code})")
         return f"sessionid={client.cookies['sessionid']}; csrftoken={token}"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
@@ -147,36 +174,68 @@ def main(argv=None) -> int:
     rows = []
     failed = False
     try:
-        bare = wrk(server.url + "/bench/bare/", connections=args.connections, duration=args.duration)
+        bare = wrk(
+            server.url + "/bench/bare/", connections=args.connections, duration=args.duration
+        )
         rows.append(("bare Django view", bare["rps"], 1.0, bare["p99_ms"], ""))
         if "home" in wanted:
             r = wrk(server.url + "/", connections=args.connections, duration=args.duration)
-            rows.append(("home page (anonymous)", r["rps"], r["rps"] / bare["rps"], r["p99_ms"],
-                         f"non-2xx {r['bad']}"))
+            rows.append(
+                (
+                    "home page (anonymous)",
+                    r["rps"],
+                    r["rps"] / bare["rps"],
+                    r["p99_ms"],
+                    f"non-2xx {r['bad']}",
+                )
+            )
             failed |= r["bad"] > 0
         if "lesson" in wanted and facts.get("lesson_url"):
             cookie = login_cookie(server.url, "learner")
-            r = wrk(server.url + facts["lesson_url"], connections=args.connections, duration=args.duration,
-                    cookie=cookie)
+            r = wrk(
+                server.url + facts["lesson_url"],
+                connections=args.connections,
+                duration=args.duration,
+                cookie=cookie,
+            )
             ratio = r["rps"] / bare["rps"]
-            rows.append(("lesson page (learner)", r["rps"], ratio, r["p99_ms"],
-                         f"target ≥ 0,40; non-2xx {r['bad']}"))
+            rows.append(
+                (
+                    "lesson page (learner)",
+                    r["rps"],
+                    ratio,
+                    r["p99_ms"],
+                    f"target ≥ 0,40; non-2xx {r['bad']}",
+                )
+            )
             failed |= r["bad"] > 0
         if "quiz" in wanted and facts.get("quiz_slug"):
             from tests.bench.scenarios import quiz_attempts
 
             res = quiz_attempts(server.url, facts, env)
-            rows.append(("quiz: whole attempts, 20 learners", res["attempts_per_s"],
-                         res["requests_per_s"] / bare["rps"], res["p95_ms"],
-                         f"{res['attempts']} attempts, {res['errors']} errors; ratio = req/s vs bare; p95"))
+            rows.append(
+                (
+                    "quiz: whole attempts, 20 learners",
+                    res["attempts_per_s"],
+                    res["requests_per_s"] / bare["rps"],
+                    res["p95_ms"],
+                    f"{res['attempts']} attempts, {res['errors']} errors; ratio = req/s vs bare; p95",
+                )
+            )
             failed |= res["errors"] > 0
         if "checkin" in wanted and facts.get("checkin_day"):
             from tests.bench.scenarios import checkin_burst
 
             res = checkin_burst(server.url, facts, env)
-            rows.append(("check-in burst (300 + repeats)", res["requests_per_s"],
-                         res["requests_per_s"] / bare["rps"], res["p95_ms"],
-                         f"records {res['records']}/{res['expected']}, lost {res['lost']}, doubled {res['doubled']}; p95"))
+            rows.append(
+                (
+                    "check-in burst (300 + repeats)",
+                    res["requests_per_s"],
+                    res["requests_per_s"] / bare["rps"],
+                    res["p95_ms"],
+                    f"records {res['records']}/{res['expected']}, lost {res['lost']}, doubled {res['doubled']}; p95",
+                )
+            )
             failed |= res["lost"] > 0 or res["doubled"] > 0
     finally:
         server.stop()
@@ -185,8 +244,10 @@ def main(argv=None) -> int:
     for name, rps, ratio, lat, note in rows:
         lat_s = f"{lat:.1f}" if lat is not None else "-"
         print(f"{name:38} {rps:9.1f} {ratio:7.2f} {lat_s:>11}  {note}")
-    print(f"\n(gunicorn gthread, {args.workers} workers × 4 threads; wrk 2 threads, {args.connections} "
-          f"connections, {args.duration} s; latency = p99 for wrk rows)")
+    print(
+        f"\n(gunicorn gthread, {args.workers} workers × 4 threads; wrk 2 threads, {args.connections} "
+        f"connections, {args.duration} s; latency = p99 for wrk rows)"
+    )
     return 1 if failed else 0
 
 

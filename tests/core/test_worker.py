@@ -23,7 +23,9 @@ def test_check_worker_says_when_tasks_run_inline():
     assert "inline" in out.getvalue()
 
 
-@pytest.mark.skipif(not os.environ.get("LMS_REAL_WORKER"), reason="needs the real worker of CI's services run")
+@pytest.mark.skipif(
+    not os.environ.get("LMS_REAL_WORKER"), reason="needs the real worker of CI's services run"
+)
 def test_real_worker_runs_the_heartbeat(monkeypatch):
     # Settings come in under the CELERY_ namespace: switch the namespaced key.
     monkeypatch.setitem(app.conf, "CELERY_TASK_ALWAYS_EAGER", False)

@@ -43,11 +43,18 @@ def _free_port() -> int:
 
 
 def _manage(env, *args, timeout=600):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=timeout)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory):
+    """The environment of the server's manage.py (tests use it to inspect or prepare data).
+
+    To iterate on journeys against a server you already run, set LMS_E2E_URL to its address and
+    LMS_E2E_DATABASE_URL / LMS_E2E_MAIL_DIR to its database and file-mail folder.
+    """
     base = tmp_path_factory.mktemp("e2e")
     env = {
         **os.environ,
@@ -59,12 +66,17 @@ def server_env(tmp_path_factory):
     }
     for key in ("CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL", "EMAIL_URL"):
         env.pop(key, None)
-    env["EMAIL_URL"] = f"file://{base / 'mail'}"
+    env["EMAIL_URL"] = f"file://{os.environ.get('LMS_E2E_MAIL_DIR') or base / 'mail'}"
+    if os.environ.get("LMS_E2E_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["LMS_E2E_DATABASE_URL"]
     return env
 
 
 @pytest.fixture(scope="session")
 def live_url(server_env):
+    if os.environ.get("LMS_E2E_URL"):
+        yield os.environ["LMS_E2E_URL"].rstrip("/")
+        return
     _manage(server_env, "migrate", "--noinput", "-v", "0")
     _manage(server_env, "load_demo")
     port = _free_port()
@@ -108,7 +120,9 @@ def browser():
 
 @pytest.fixture
 def context(browser, live_url, request):
-    ctx = browser.new_context(base_url=live_url, locale="vi-VN", viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(
+        base_url=live_url, locale="vi-VN", viewport={"width": 1280, "height": 900}
+    )
     ctx.set_default_timeout(15_000)
     yield ctx
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
@@ -135,9 +149,15 @@ def login(page, username: str, password: str = DEMO_PASSWORD):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
+def submit(page, selector: str = "main button[type=submit]"):
+    """Click a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def check_a11y(page, *, context: str = "") -> list[dict]:
@@ -153,9 +173,18 @@ def check_a11y(page, *, context: str = "") -> list[dict]:
     bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
     if bad:
         detail = json.dumps(
-            [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in bad],
+            [
+                {
+                    "id": v["id"],
+                    "impact": v["impact"],
+                    "nodes": [n["target"] for n in v["nodes"]][:5],
+                }
+                for v in bad
+            ],
             ensure_ascii=False,
             indent=1,
         )
-        pytest.fail(f"axe-core on {context or page.url}: {len(bad)} serious/critical violations\n{detail}")
+        pytest.fail(
+            f"axe-core on {context or page.url}: {len(bad)} serious/critical violations\n{detail}"
+        )
     return violations

@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from lms.agencies.models import Agency, AgencyKind, Assignment, Official, PositionKind
+from lms.agencies.models import Agency, AgencyKind, Assignment, Official, PositionKind, Succession
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -41,3 +41,12 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     position_kind = PositionKind.SPECIALIST
     position_title = "Chuyên viên"
     start_date = datetime.date(2024, 1, 1)
+
+
+class SuccessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Succession
+
+    predecessor = factory.SubFactory(AgencyFactory)
+    successor = factory.SubFactory(AgencyFactory)
+    date = datetime.date(2025, 7, 1)

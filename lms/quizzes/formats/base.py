@@ -23,7 +23,11 @@ class FormatError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
 
 
 class UnsupportedQuestion(FormatError):
@@ -39,7 +43,7 @@ class UnsupportedQuestion(FormatError):
 @dataclass
 class ParsedChoice:
     text: str
-    # Share of the question's points this choice earns: 1 = fully right, 0 = wrong, negative = penalty.
+    # Share of the question's points this choice earns: 1 = right, 0 = wrong, negative = penalty.
     fraction: Decimal = Decimal("0")
     feedback: str = ""
 
@@ -54,9 +58,12 @@ class ParsedQuestion:
     choices: list[ParsedChoice] = field(default_factory=list)  # single / multiple
     answers: list[str] = field(default_factory=list)  # short answer: accepted texts
     correct: bool | None = None  # true/false
+    feedback_true: str = ""  # true/false: shown to a learner who answered "true"
+    feedback_false: str = ""  # true/false: shown to a learner who answered "false"
     explanation: str = ""  # shown after answering (general feedback)
     category: str = ""  # "ISO-NT/01" style path; "" = the caller's default
     tags: list[str] = field(default_factory=list)
     clauses: list[str] = field(default_factory=list)  # ISO 9001:2015 clause numbers, e.g. "6.1"
     points: Decimal = Decimal("1")
+    shuffle: bool = True  # shuffle the choices when the quiz shuffles
     line: int | None = None  # where it starts in the source file

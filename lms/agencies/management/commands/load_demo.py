@@ -1,0 +1,53 @@
+"""Demo data: the agency tree, ~300 officials, one login per role, then every app's demo hook."""
+
+import importlib
+import importlib.util
+import time
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from lms.agencies.demo_world import DEMO_PASSWORD, demo_world_load
+
+
+def demo_hooks():
+    """``lms.<app>.demo.load_demo`` for each project app that has a demo module, in
+    INSTALLED_APPS order."""
+    hooks = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("lms."):
+            continue
+        module_name = f"{config.name}.demo"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        if hasattr(module, "load_demo"):
+            hooks.append((config.label, module.load_demo))
+    return hooks
+
+
+class Command(BaseCommand):
+    help = "Load the demo world (idempotent): units, Bắc Ninh agencies, officials, demo logins."
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        logins = demo_world_load()
+        self.stdout.write(f"agencies: demo world ready ({time.monotonic() - started:.1f} s)")
+        for label, hook in demo_hooks():
+            started = time.monotonic()
+            hook(self.stdout)
+            self.stdout.write(f"{label}: demo data ready ({time.monotonic() - started:.1f} s)")
+        widths = (
+            max(len("username"), *(len(x.username) for x in logins)),
+            len(DEMO_PASSWORD),
+            max(len("role"), *(len(str(x.role)) for x in logins)),
+        )
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo logins"))
+        header = ("username", "password", "role", "agency")
+        self.stdout.write("  ".join(h.ljust(w) for h, w in zip(header, (*widths, 0), strict=True)))
+        for login in logins:
+            cells = (login.username, DEMO_PASSWORD, str(login.role), login.agency)
+            self.stdout.write(
+                "  ".join(c.ljust(w) for c, w in zip(cells, (*widths, 0), strict=True))
+            )

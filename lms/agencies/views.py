@@ -1,0 +1,107 @@
+"""Agency tree pages and the roster import; thin views over selectors and services."""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from lms.core.access import permission_required, scope_paths
+from lms.core.models import Role
+
+from . import selectors
+from .forms import AgencySearchForm, RosterUploadForm
+from .models import Agency
+from .roster import COLUMN_HELP, COLUMNS, REQUIRED, RosterFormatError, read_roster
+from .rules import VIEWER_ROLES
+from .services import officials_import
+
+PAGE_SIZE = 25
+
+
+def _agency(request, pk):
+    # Memoised on the request: the permission check and the view share one query.
+    cached = getattr(request, "_lms_agency", None)
+    if cached is None or cached.pk != pk:
+        cached = request._lms_agency = get_object_or_404(Agency, pk=pk)
+    return cached
+
+
+@permission_required("agencies.view_tree")
+def agency_list(request):
+    """The agencies the user may see: their scope roots, or search results within the scope."""
+    form = AgencySearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    agencies = selectors.agencies_visible(request.user, VIEWER_ROLES, query=query)
+    page = Paginator(agencies, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.official_counts(list(page.object_list))
+    rows = [(agency, counts[agency.pk]) for agency in page.object_list]
+    return render(
+        request,
+        "agencies/agency_list.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "rows": rows,
+            "extra_query": urlencode({"q": query}) if query else "",
+        },
+    )
+
+
+@permission_required("agencies.view_agency", get_object=_agency)
+def agency_detail(request, pk):
+    agency = _agency(request, pk)
+    show_all = request.GET.get("history") == "1"
+    context = selectors.agency_overview(
+        agency, viewer_paths=scope_paths(request.user, *VIEWER_ROLES)
+    )
+    posts = selectors.posts_under(
+        agency, on=None if show_all else datetime.date.today(), paths=context["lineage_paths"]
+    )
+    context["page"] = Paginator(posts, 50).get_page(request.GET.get("page"))
+    context["show_all"] = show_all
+    return render(request, "agencies/agency_detail.html", context)
+
+
+@permission_required("agencies.import_officials")
+def import_officials(request):
+    """Upload a roster for the agencies the user manages; all rows are checked before any write."""
+    result = None
+    file_error = ""
+    if request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = read_roster(upload.read(), upload.name)
+            except RosterFormatError as exc:
+                file_error = str(exc)
+            else:
+                result = officials_import(
+                    rows=rows,
+                    within_paths=scope_paths(request.user, Role.ISO_SECRETARY),
+                    by_user=request.user,
+                )
+    else:
+        form = RosterUploadForm()
+    return render(
+        request,
+        "agencies/import_officials.html",
+        {"form": form, "result": result, "file_error": file_error, "columns": column_help()},
+    )
+
+
+def column_help() -> list[dict]:
+    """The import page's table of accepted columns."""
+    return [
+        {
+            "name": name,
+            "aliases": headers[1:],
+            "required": name in REQUIRED,
+            "help": COLUMN_HELP[name],
+        }
+        for name, headers in COLUMNS.items()
+    ]

@@ -1,0 +1,356 @@
+"""Reads for courses: outlines, a learner's progress, the catalogue and lesson search.
+
+Every function here runs a fixed number of queries whatever the size of the course or list.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from wagtail.models import Page, Site
+
+from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage, fold
+
+STEPLEN = Page.steplen
+BODY_CACHE_SECONDS = 24 * 3600
+
+
+def relative_url(url_path: str) -> str | None:
+    """A page's URL from its url_path, using Wagtail's cached site roots (no query once warm)."""
+    for root in Site.get_site_root_paths():
+        if url_path.startswith(root.root_path):
+            return url_path[len(root.root_path) - 1 :]
+    return None
+
+
+def quiz_url(slug: str | None) -> str | None:
+    if not slug:
+        return None
+    try:
+        return reverse("quizzes:quiz_detail", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return None
+
+
+def official_of(user):
+    """The official behind a login, memoised on the user object (one query per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_lms_official"):
+        from lms.agencies.selectors import official_for_user
+
+        user._lms_official = official_for_user(user)
+    return user._lms_official
+
+
+def course_path_of(lesson_path: str) -> str:
+    return lesson_path[: -2 * STEPLEN]
+
+
+def course_outline(course: CoursePage) -> list[dict]:
+    """Live modules with their live lessons in order (two queries)."""
+    modules = list(
+        ModulePage.objects.live()
+        .child_of(course)
+        .order_by("path")
+        .values("id", "title", "path", "url_path", "intro", "quiz__slug")
+    )
+    by_path = {m["path"]: m for m in modules}
+    for module in modules:
+        module["lessons"] = []
+        module["quiz_url"] = quiz_url(module.pop("quiz__slug"))
+    lessons = (
+        LessonPage.objects.live()
+        .descendant_of(course)
+        .order_by("path")
+        .values("id", "title", "path", "url_path", "estimated_minutes")
+    )
+    for lesson in lessons:
+        module = by_path.get(lesson["path"][:-STEPLEN])
+        if module is None:
+            continue  # its module is unpublished
+        lesson["url"] = relative_url(lesson["url_path"])
+        module["lessons"].append(lesson)
+    return modules
+
+
+def flat_lessons(outline: list[dict]) -> list[dict]:
+    return [lesson for module in outline for lesson in module["lessons"]]
+
+
+def done_lesson_ids(*, official, course_ids) -> set[int]:
+    if official is None:
+        return set()
+    return set(
+        LessonProgress.objects.filter(
+            official=official, course_id__in=list(course_ids), completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+
+
+def percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+def course_page_context(*, course: CoursePage, user) -> dict:
+    """What the course page shows: outline, and for a learner enrolment and progress."""
+    outline = course_outline(course)
+    lessons = flat_lessons(outline)
+    official = official_of(user)
+    enrolment = (
+        Enrolment.objects.filter(official=official, course=course).first() if official else None
+    )
+    done = done_lesson_ids(official=official, course_ids=[course.pk]) if enrolment else set()
+    for lesson in lessons:
+        lesson["done"] = lesson["id"] in done
+    done_count = sum(1 for lesson in lessons if lesson["done"])
+    next_lesson = next((lesson for lesson in lessons if not lesson["done"]), None)
+    final_quiz_slug = None
+    if course.final_quiz_id:
+        from lms.quizzes.models import Quiz
+
+        final_quiz_slug = (
+            Quiz.objects.filter(pk=course.final_quiz_id).values_list("slug", flat=True).first()
+        )
+    return {
+        "outline": outline,
+        "lesson_count": len(lessons),
+        "total_minutes": sum(lesson["estimated_minutes"] for lesson in lessons),
+        "official": official,
+        "enrolment": enrolment,
+        "done_count": done_count,
+        "progress": percent(done_count, len(lessons)),
+        "next_lesson": next_lesson,
+        "first_lesson": lessons[0] if lessons else None,
+        "final_quiz_url": quiz_url(final_quiz_slug),
+        "clause_list": [tag.name for tag in course.clauses.all()],
+    }
+
+
+@dataclass
+class LessonState:
+    """Who is reading which lesson of which course (built once per lesson request)."""
+
+    lesson: LessonPage
+    course: CoursePage | None
+    official: object | None
+    enrolment: Enrolment | None
+    outline: list[dict] = field(default_factory=list)
+
+
+def lesson_state(*, lesson: LessonPage, user) -> LessonState:
+    course = CoursePage.objects.filter(path=course_path_of(lesson.path)).first()
+    official = official_of(user)
+    enrolment = None
+    if official is not None and course is not None:
+        enrolment = Enrolment.objects.filter(official=official, course=course).first()
+    return LessonState(lesson=lesson, course=course, official=official, enrolment=enrolment)
+
+
+def lesson_body_html(*, lesson: LessonPage, request=None) -> str:
+    """The rendered lesson body, cached per published revision and language."""
+    is_preview = getattr(request, "is_preview", False)
+    key = lesson_body_cache_key(lesson.pk, lesson.live_revision_id)
+    if not is_preview:
+        html = cache.get(key)
+        if html is not None:
+            return html
+    html = render_to_string("courses/lesson_body.html", {"page": lesson})
+    if not is_preview:
+        cache.set(key, html, BODY_CACHE_SECONDS)
+    return html
+
+
+def lesson_body_cache_key(
+    page_id: int, revision_id: int | None, language: str | None = None
+) -> str:
+    language = language or translation.get_language() or "vi"
+    return f"courses:lesson-body:{page_id}:{revision_id}:{language}"
+
+
+def lesson_page_context(*, lesson: LessonPage, request) -> dict:
+    state = getattr(request, "_lms_lesson_state", None)
+    if state is None or state.lesson.pk != lesson.pk:
+        state = lesson_state(lesson=lesson, user=request.user)
+    course = state.course
+    outline = course_outline(course) if course else []
+    lessons = flat_lessons(outline)
+    done = (
+        done_lesson_ids(official=state.official, course_ids=[course.pk])
+        if state.official and course
+        else set()
+    )
+    index = next((i for i, item in enumerate(lessons) if item["id"] == lesson.pk), None)
+    for item in lessons:
+        item["done"] = item["id"] in done
+        item["current"] = item["id"] == lesson.pk
+    current_module = next(
+        (m for m in outline if any(item["current"] for item in m["lessons"])), None
+    )
+    done_count = sum(1 for item in lessons if item["done"])
+    return {
+        "course": course,
+        "outline": outline,
+        "current_module": current_module,
+        "enrolment": state.enrolment,
+        "previous_lesson": lessons[index - 1] if index else None,
+        "next_lesson": lessons[index + 1]
+        if index is not None and index + 1 < len(lessons)
+        else None,
+        "is_done": lesson.pk in done,
+        "done_count": done_count,
+        "lesson_count": len(lessons),
+        "progress": percent(done_count, len(lessons)),
+        "body_html": lesson_body_html(lesson=lesson, request=request),
+    }
+
+
+def lesson_access_state(*, lesson_id: int, user) -> LessonState | None:
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    if lesson is None:
+        return None
+    return lesson_state(lesson=lesson, user=user)
+
+
+def my_learning(*, user) -> dict:
+    """The learner's enrolments with progress, next lesson and resume link (four queries)."""
+    official = official_of(user)
+    if official is None:
+        return {"official": None, "rows": []}
+    enrolments = list(
+        Enrolment.objects.filter(official=official)
+        .select_related("course")
+        .order_by("completed_at", "due_date", "-enrolled_at")
+    )
+    q = Q()
+    for enrolment in enrolments:
+        q |= Q(path__startswith=enrolment.course.path)
+    lessons_by_course: dict[str, list[dict]] = {}
+    if enrolments:
+        modules_live = set(ModulePage.objects.live().filter(q).values_list("path", flat=True))
+        for lesson in (
+            LessonPage.objects.live()
+            .filter(q)
+            .order_by("path")
+            .values("id", "title", "path", "url_path")
+        ):
+            if lesson["path"][:-STEPLEN] in modules_live:
+                lessons_by_course.setdefault(course_path_of(lesson["path"]), []).append(lesson)
+    done = done_lesson_ids(official=official, course_ids=[e.course_id for e in enrolments])
+    today = timezone.localdate()
+    rows = []
+    for enrolment in enrolments:
+        lessons = lessons_by_course.get(enrolment.course.path, [])
+        done_count = sum(1 for lesson in lessons if lesson["id"] in done)
+        next_lesson = next((lesson for lesson in lessons if lesson["id"] not in done), None)
+        last = next(
+            (lesson for lesson in lessons if lesson["id"] == enrolment.last_lesson_id), None
+        )
+        resume = last or next_lesson or (lessons[0] if lessons else None)
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": enrolment.course,
+                "course_url": relative_url(enrolment.course.url_path),
+                "lesson_count": len(lessons),
+                "done_count": done_count,
+                "progress": percent(done_count, len(lessons)),
+                "next_lesson": next_lesson,
+                "next_url": relative_url(next_lesson["url_path"]) if next_lesson else None,
+                "resume_url": relative_url(resume["url_path"]) if resume else None,
+                "overdue": bool(
+                    enrolment.due_date and enrolment.due_date < today and not enrolment.completed_at
+                ),
+            }
+        )
+    return {"official": official, "rows": rows}
+
+
+def open_courses(*, parent=None, user=None) -> list[dict]:
+    """Live courses open for self-enrolment, with the user's enrolment flag (two queries)."""
+    qs = CoursePage.objects.live().filter(open_enrolment=True)
+    if parent is not None:
+        qs = qs.child_of(parent)
+    courses = list(
+        qs.order_by("path").values("id", "title", "code", "summary", "audience", "url_path")
+    )
+    enrolled: set[int] = set()
+    official = official_of(user) if user is not None else None
+    if official is not None:
+        enrolled = set(
+            Enrolment.objects.filter(official=official).values_list("course_id", flat=True)
+        )
+    for course in courses:
+        course["url"] = relative_url(course["url_path"])
+        course["enrolled"] = course["id"] in enrolled
+    return courses
+
+
+def search_lessons(*, query: str, limit: int = 50) -> list[dict]:
+    """Live lessons whose unaccented text holds every word of the query (two queries)."""
+    words = fold(query).split()
+    if not words:
+        return []
+    qs = LessonPage.objects.live()
+    for word in words[:8]:
+        qs = qs.filter(search_text__icontains=word)
+    lessons = list(
+        qs.order_by("path").values("id", "title", "path", "url_path", "search_text")[:limit]
+    )
+    courses = dict(
+        CoursePage.objects.filter(
+            path__in={course_path_of(lesson["path"]) for lesson in lessons}
+        ).values_list("path", "title")
+    )
+    for lesson in lessons:
+        lesson["url"] = relative_url(lesson["url_path"])
+        lesson["course_title"] = courses.get(course_path_of(lesson["path"]), "")
+        lesson["snippet"] = _snippet(lesson.pop("search_text"), words[0])
+    return lessons
+
+
+def _snippet(text: str, word: str, width: int = 160) -> str:
+    at = text.find(word)
+    start = max(0, at - width // 2) if at >= 0 else 0
+    snippet = text[start : start + width]
+    return ("…" if start else "") + snippet + ("…" if start + width < len(text) else "")
+
+
+def assign_candidates(*, agencies, position_kinds, course=None) -> dict:
+    """How many current officials an assignment would reach, and how many are already enrolled."""
+    from lms.agencies.models import Assignment
+
+    qs = current_assignments_in(agencies=agencies, position_kinds=position_kinds)
+    official_ids = qs.values("official_id")
+    total = (
+        Assignment.objects.filter(pk__in=qs.values("pk")).values("official_id").distinct().count()
+    )
+    already = (
+        Enrolment.objects.filter(course=course, official_id__in=official_ids).count()
+        if course
+        else 0
+    )
+    return {"total": total, "already": already, "new": total - already}
+
+
+def current_assignments_in(*, agencies, position_kinds, on: datetime.date | None = None):
+    from lms.agencies.models import Assignment
+
+    day = on or timezone.localdate()
+    q = Q()
+    for agency in agencies:
+        q |= Q(agency__path__startswith=agency.path)
+    if not q:
+        return Assignment.objects.none()
+    qs = Assignment.objects.filter(q, start_date__lte=day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    )
+    if position_kinds:
+        qs = qs.filter(position_kind__in=list(position_kinds))
+    return qs

@@ -1,0 +1,219 @@
+"""Writes for courses: enrolment, assignment in bulk, lesson progress and course completion."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.core.access import agency_in_scope
+from lms.core.models import Role
+
+from .models import CoursePage, Enrolment, EnrolmentSource, LessonPage, LessonProgress
+from .selectors import course_path_of, current_assignments_in
+from .signals import course_completed
+
+logger = logging.getLogger(__name__)
+
+ASSIGNER_ROLES = (Role.ISO_SECRETARY, Role.TRAINER, Role.STEERING)
+
+
+def _agency_now(official):
+    from lms.agencies.selectors import current_assignment
+
+    assignment = current_assignment(official)
+    return assignment.agency if assignment else None
+
+
+def enrolment_create(
+    *,
+    official,
+    course: CoursePage,
+    source: str = EnrolmentSource.SELF,
+    assigned_by=None,
+    due_date: datetime.date | None = None,
+) -> Enrolment:
+    """Enrol an official (idempotent); self-enrolment only in open, published courses."""
+    if source == EnrolmentSource.SELF and not (course.open_enrolment and course.live):
+        raise ValidationError(_("This course is not open for self-enrolment."))
+    existing = Enrolment.objects.filter(official=official, course=course).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(
+                official=official,
+                course=course,
+                agency=_agency_now(official),
+                source=source,
+                assigned_by=assigned_by,
+                due_date=due_date,
+            )
+    except IntegrityError:  # enrolled by a concurrent request
+        return Enrolment.objects.get(official=official, course=course)
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    created: int
+    already: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.already
+
+
+def course_assign(
+    *,
+    course: CoursePage,
+    agencies,
+    position_kinds=(),
+    due_date: datetime.date | None = None,
+    by_user,
+) -> AssignResult:
+    """Enrol every current official of the agencies' subtrees (optionally of some position
+    kinds) in ``course``; idempotent; only inside the assigner's scope."""
+    agencies = list(agencies)
+    if not agencies:
+        raise ValidationError(_("Choose at least one agency."))
+    for agency in agencies:
+        if not agency_in_scope(by_user, agency, *ASSIGNER_ROLES):
+            raise PermissionDenied(f"{agency} is outside your scope")
+    # Newest assignment first, so each official is enrolled with their current agency.
+    rows = (
+        current_assignments_in(agencies=agencies, position_kinds=position_kinds)
+        .order_by("official_id", "-start_date", "-pk")
+        .values_list("official_id", "agency_id")
+    )
+    agency_of: dict[int, int] = {}
+    for official_id, agency_id in rows:
+        agency_of.setdefault(official_id, agency_id)
+    with transaction.atomic():
+        already = set(
+            Enrolment.objects.filter(course=course, official_id__in=list(agency_of)).values_list(
+                "official_id", flat=True
+            )
+        )
+        new = [
+            Enrolment(
+                official_id=official_id,
+                course=course,
+                agency_id=agency_id,
+                source=EnrolmentSource.ASSIGNED,
+                assigned_by=by_user,
+                due_date=due_date,
+            )
+            for official_id, agency_id in agency_of.items()
+            if official_id not in already
+        ]
+        Enrolment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        if due_date and already:
+            # Self-enrolled officials now have a deadline too; existing deadlines stay.
+            Enrolment.objects.filter(
+                course=course,
+                official_id__in=list(already),
+                due_date__isnull=True,
+                completed_at__isnull=True,
+            ).update(due_date=due_date, assigned_by=by_user)
+    return AssignResult(created=len(new), already=len(already))
+
+
+def _course_of(lesson: LessonPage) -> CoursePage:
+    return CoursePage.objects.get(path=course_path_of(lesson.path))
+
+
+def lesson_mark_seen(*, official, lesson: LessonPage, enrolment: Enrolment | None) -> None:
+    """Remember the lesson as the learner's place to resume (two writes)."""
+    now = timezone.now()
+    course_id = enrolment.course_id if enrolment else _course_of(lesson).pk
+    updated = LessonProgress.objects.filter(official=official, lesson=lesson).update(
+        last_seen_at=now
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                LessonProgress.objects.create(
+                    official=official, lesson=lesson, course_id=course_id, last_seen_at=now
+                )
+        except IntegrityError:
+            pass
+    if enrolment is not None:
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_lesson=lesson, last_seen_at=now)
+
+
+def lesson_mark_done(
+    *, official, lesson: LessonPage, enrolment: Enrolment | None = None
+) -> LessonProgress:
+    """Record the lesson as done (idempotent) and check whether the course is now complete."""
+    now = timezone.now()
+    course_id = enrolment.course_id if enrolment else _course_of(lesson).pk
+    progress, _created = LessonProgress.objects.get_or_create(
+        official=official,
+        lesson=lesson,
+        defaults={"course_id": course_id, "completed_at": now, "last_seen_at": now},
+    )
+    if progress.completed_at is None:
+        LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=now
+        )
+        progress.completed_at = now
+    if enrolment is None:
+        enrolment = Enrolment.objects.filter(official=official, course_id=course_id).first()
+    if enrolment is not None:
+        enrolment_evaluate_completion(enrolment=enrolment)
+    return progress
+
+
+def _final_quiz_passed(enrolment: Enrolment) -> bool:
+    try:
+        from lms.quizzes.selectors import quiz_passed
+    except ImportError:  # the quiz engine is not installed yet: nobody can pass a quiz
+        logger.warning(
+            "lms.quizzes.selectors.quiz_passed is missing; final quiz counts as not passed"
+        )
+        return False
+    quiz = enrolment.course.final_quiz
+    return bool(quiz_passed(official=enrolment.official, quiz=quiz))
+
+
+def enrolment_evaluate_completion(*, enrolment: Enrolment) -> bool:
+    """Set completed_at once the course's completion rule is met; sends course_completed once."""
+    if enrolment.completed_at:
+        return True
+    course = enrolment.course
+    lesson_ids = list(LessonPage.objects.live().descendant_of(course).values_list("pk", flat=True))
+    if not lesson_ids:
+        return False
+    done = LessonProgress.objects.filter(
+        official_id=enrolment.official_id, lesson_id__in=lesson_ids, completed_at__isnull=False
+    ).count()
+    if done < len(lesson_ids):
+        return False
+    if course.needs_final_quiz and course.final_quiz_id and not _final_quiz_passed(enrolment):
+        return False
+    now = timezone.now()
+    changed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+        completed_at=now
+    )
+    if not changed:  # completed by a concurrent request, which sent the signal
+        enrolment.refresh_from_db(fields=["completed_at"])
+        return True
+    enrolment.completed_at = now
+    course_completed.send(sender=Enrolment, enrolment=enrolment)
+    return True
+
+
+def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
+    """A finished quiz sitting may complete the courses that use that quiz as their final quiz."""
+    if sitting is None:
+        return
+    enrolments = Enrolment.objects.filter(
+        official=sitting.official, course__final_quiz=sitting.quiz, completed_at__isnull=True
+    ).select_related("course", "official")
+    for enrolment in enrolments:
+        enrolment_evaluate_completion(enrolment=enrolment)

@@ -1,0 +1,123 @@
+"""Learner and assigner screens under /learn/; course and lesson pages are served by Wagtail."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms.core.access import can, permission_required, require
+
+from . import selectors, services
+from .forms import AssignForm
+from .models import CoursePage
+
+
+@permission_required("courses.view_my_learning")
+def my_learning(request):
+    return render(request, "courses/my_learning.html", selectors.my_learning(user=request.user))
+
+
+@permission_required("courses.view_catalogue")
+def catalogue(request):
+    courses = selectors.open_courses(user=request.user)
+    return render(request, "courses/catalogue.html", {"courses": courses})
+
+
+def _live_course(request, course_id):
+    return get_object_or_404(CoursePage.objects.live(), pk=course_id)
+
+
+@require_POST
+@permission_required("courses.enrol", get_object=_live_course)
+def enrol(request, course_id):
+    course = _live_course(request, course_id)
+    official = selectors.official_of(request.user)
+    if official is None:
+        messages.error(
+            request, _("Your login is not linked to an official record, so you cannot enrol.")
+        )
+        return redirect(course.get_url(request) or "courses:catalogue")
+    try:
+        services.enrolment_create(official=official, course=course)
+    except ValidationError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, _("You are enrolled in “%(course)s”.") % {"course": course.title})
+    return redirect(course.get_url(request))
+
+
+@require_POST
+def lesson_done(request, lesson_id):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    state = selectors.lesson_access_state(lesson_id=lesson_id, user=request.user)
+    if state is None:
+        raise Http404
+    require(request.user, "courses.mark_lesson_done", state)
+    if state.enrolment is None:
+        state.enrolment = services.enrolment_create(official=state.official, course=state.course)
+    services.lesson_mark_done(
+        official=state.official, lesson=state.lesson, enrolment=state.enrolment
+    )
+    state.enrolment.refresh_from_db(fields=["completed_at"])
+    if request.htmx:
+        return render(
+            request,
+            "courses/_lesson_done.html",
+            {"is_done": True, "page": state.lesson, "enrolment": state.enrolment},
+        )
+    if state.enrolment.completed_at:
+        messages.success(request, _("Well done: you have completed this course."))
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(state.lesson.get_url(request))
+
+
+@permission_required("courses.assign")
+def assign(request):
+    form = AssignForm(request.POST or None, user=request.user)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        for agency in data["agencies"]:
+            if not can(request.user, "courses.assign", agency):
+                raise PermissionDenied("courses.assign")
+        if "preview" in request.POST:
+            preview = selectors.assign_candidates(
+                agencies=data["agencies"],
+                position_kinds=data["position_kinds"],
+                course=data["course"],
+            )
+        else:
+            result = services.course_assign(
+                course=data["course"],
+                agencies=data["agencies"],
+                position_kinds=data["position_kinds"],
+                due_date=data["due_date"],
+                by_user=request.user,
+            )
+            messages.success(
+                request,
+                _(
+                    "%(created)d officials assigned to “%(course)s”; "
+                    "%(already)d were already enrolled."
+                )
+                % {
+                    "created": result.created,
+                    "already": result.already,
+                    "course": data["course"].title,
+                },
+            )
+            return redirect("courses:assign")
+    return render(request, "courses/assign.html", {"form": form, "preview": preview})
+
+
+@permission_required("courses.search")
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    results = selectors.search_lessons(query=query) if query else []
+    return render(request, "courses/search.html", {"query": query, "results": results})

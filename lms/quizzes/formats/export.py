@@ -1,0 +1,139 @@
+"""Write questions as GIFT text that ``gift.parse`` (and Moodle) reads back unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .base import ParsedChoice, ParsedQuestion
+from .gift import WEIGHT_PATTERN, percent
+
+_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "~": "\\~",
+        "=": "\\=",
+        "#": "\\#",
+        "{": "\\{",
+        "}": "\\}",
+        ":": "\\:",
+        "\n": "\\n",
+        "\r": "",
+    }
+)
+
+
+def escape(text: str) -> str:
+    """Escape GIFT's special characters and keep the text on one line."""
+    return text.translate(_ESCAPES)
+
+
+def _answer(text: str, text_format: str) -> str:
+    """An answer or feedback text; a leading "[x]" is protected by the question's own marker."""
+    escaped = escape(text)
+    return f"[{text_format}]{escaped}" if escaped.startswith("[") else escaped
+
+
+def _choice(choice: ParsedChoice, marker: str, text_format: str) -> str:
+    text = _answer(choice.text, text_format)
+    if marker == "~" and WEIGHT_PATTERN.match(text):
+        marker = "~%0%"  # a text that starts like a weight ("%50% of ...") needs an explicit one
+    line = f"\t{marker}{text}"
+    if choice.feedback:
+        line += "#" + _answer(choice.feedback, text_format)
+    return line + "\n"
+
+
+def _answers(question: ParsedQuestion) -> str:
+    fmt = question.text_format
+    if question.kind in ("single", "multiple"):
+        lines = []
+        for choice in question.choices:
+            if question.kind == "single" and choice.fraction == 1:
+                marker = "="
+            elif choice.fraction == 0:
+                marker = "~"
+            else:
+                marker = f"~%{percent(choice.fraction)}%"
+            lines.append(_choice(choice, marker, fmt))
+        return "{\n" + "".join(lines) + _general(question, "\t", "\n") + "}"
+    if question.kind == "truefalse":
+        right, wrong = (
+            (question.feedback_true, question.feedback_false)
+            if question.correct
+            else (question.feedback_false, question.feedback_true)
+        )
+        block = "TRUE" if question.correct else "FALSE"
+        if wrong or right:
+            block += "#" + _answer(wrong, fmt)
+        if right:
+            block += "#" + _answer(right, fmt)
+        return "{" + block + _general(question, " ") + "}"
+    if question.kind == "short":
+        answers = ""
+        for answer in question.answers:
+            text = _answer(answer, fmt)
+            answers += f"\t=%100%{text}\n" if WEIGHT_PATTERN.match(text) else f"\t={text}\n"
+        return "{\n" + answers + _general(question, "\t", "\n") + "}"
+    return "{" + _general(question) + "}"  # essay
+
+
+def _general(question: ParsedQuestion, before: str = "", after: str = "") -> str:
+    if not question.explanation:
+        return ""
+    return f"{before}####{_answer(question.explanation, question.text_format)}{after}"
+
+
+def question_to_gift(question: ParsedQuestion) -> str:
+    """One question, preceded by a comment with its id (when it is not the title) and tags."""
+    marks = []
+    if question.key and question.key != question.name:
+        marks.append(f"[id:{question.key}]")
+    marks += [f"[tag:{tag}]" for tag in question.tags]
+    marks += [f"[tag:clause:{clause}]" for clause in question.clauses]
+    out = f"// {' '.join(marks)}\n" if marks else ""
+    if question.name:
+        out += f"::{escape(question.name)}::"
+    text = escape(question.text)
+    if question.text_format != "plain" or text.startswith(("[", "//")):
+        text = f"[{question.text_format}]{text}"
+    return out + text + _answers(question) + "\n"
+
+
+def to_gift(questions: Iterable) -> str:
+    """GIFT text for ParsedQuestion objects or Question model instances, with $CATEGORY switches."""
+    out, category = [], ""
+    for question in questions:
+        if not isinstance(question, ParsedQuestion):
+            question = from_model(question)
+        if question.category != category:
+            category = question.category
+            out.append(f"$CATEGORY: {category}\n")
+        out.append(question_to_gift(question))
+    return "\n".join(out)
+
+
+def from_model(question) -> ParsedQuestion:
+    """A Question of the bank (with choices, tags, clauses, category) as a ParsedQuestion."""
+    choices = [c for c in question.choices.all() if c.active]
+    parsed = ParsedQuestion(
+        kind=question.kind,
+        text=question.text,
+        text_format=question.text_format,
+        key=question.key,
+        name=question.name,
+        correct=question.correct,
+        explanation=question.explanation,
+        category=question.category.path if question.category_id else "",
+        tags=[tag.name for tag in question.tags.all()],
+        clauses=[clause.number for clause in question.clauses.all()],
+        points=question.points,
+        shuffle=question.shuffle_choices,
+    )
+    if question.kind == "short":
+        parsed.answers = [c.text for c in choices if c.fraction > 0]
+    elif question.kind in ("single", "multiple"):
+        parsed.choices = [
+            ParsedChoice(text=c.text, fraction=c.fraction.normalize(), feedback=c.feedback)
+            for c in choices
+        ]
+    return parsed

@@ -1,0 +1,48 @@
+"""Export questions of the bank as a GIFT file."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from lms.quizzes.formats.export import to_gift
+
+
+class Command(BaseCommand):
+    help = "Export questions of the bank (all, or one category and its subcategories) as GIFT."
+
+    def add_arguments(self, parser):
+        parser.add_argument("outfile", help='the file to write (UTF-8), or "-" for standard output')
+        parser.add_argument(
+            "--format", choices=("gift",), default="gift", help="output format (gift)"
+        )
+        parser.add_argument(
+            "--category",
+            default="",
+            help='only this category path ("ISO-NT/01") and the ones below it',
+        )
+
+    def handle(self, *args, **options):
+        from lms.quizzes.models import Question
+
+        questions = Question.objects.select_related("category").prefetch_related(
+            "choices", "tags", "clauses"
+        )
+        category = "/".join(part.strip() for part in options["category"].split("/") if part.strip())
+        if category:
+            questions = questions.filter(
+                Q(category__path=category) | Q(category__path__startswith=category + "/")
+            )
+            if not questions.exists():
+                raise CommandError(f"no questions in category {category!r}")
+        questions = questions.order_by("category__path", "key", "pk")
+        text = to_gift(questions)
+        if options["outfile"] == "-":
+            self.stdout.write(text, ending="")
+            return
+        path = Path(options["outfile"])
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"{path}: cannot write ({error.strerror})") from None
+        self.stdout.write(f"Exported {len(questions)} question(s) to {path}")

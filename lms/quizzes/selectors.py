@@ -1,0 +1,282 @@
+"""Reads of the quiz engine: results, attempts, breakdowns, marking queue, item analysis."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Max, QuerySet, Sum
+
+from lms.core.access import has_role, scope_q
+from lms.core.models import Role
+
+from .models import (
+    Choice,
+    Grading,
+    Question,
+    QuestionKind,
+    Quiz,
+    Response,
+    ResponseChoice,
+    Sitting,
+    SittingState,
+)
+
+CENT = Decimal("0.01")
+
+
+def visible_quizzes(user) -> QuerySet[Quiz]:
+    """Published quizzes, plus drafts for editors."""
+    qs = Quiz.objects.all()
+    if not has_role(user, Role.EDITOR):
+        qs = qs.filter(draft=False)
+    return qs
+
+
+def sittings_of(*, official, quiz: Quiz | None = None) -> QuerySet[Sitting]:
+    qs = Sitting.objects.filter(official=official).select_related("quiz")
+    if quiz is not None:
+        qs = qs.filter(quiz=quiz)
+    return qs.order_by("-attempt")
+
+
+def result_sitting(*, official, quiz: Quiz) -> Sitting | None:
+    """The finished sitting that counts, by the quiz's grading rule (highest or last)."""
+    finished = Sitting.objects.filter(official=official, quiz=quiz, state=SittingState.FINISHED)
+    if quiz.grading == Grading.LAST:
+        return finished.order_by("-attempt").first()
+    return finished.order_by(F("percent").desc(nulls_last=True), "-attempt").first()
+
+
+def quiz_passed(*, official, quiz: Quiz) -> bool:
+    """Has the official passed the quiz (by its grading rule)?"""
+    if official is None:
+        return False
+    sitting = result_sitting(official=official, quiz=quiz)
+    return bool(sitting and sitting.passed)
+
+
+def results_for(*, quiz: Quiz, official_ids: Iterable[int]) -> dict[int, Decimal | None]:
+    """Official id -> percent that counts (highest or last attempt), None if none: one query."""
+    ids = list(official_ids)
+    results: dict[int, Decimal | None] = dict.fromkeys(ids)
+    finished = Sitting.objects.filter(quiz=quiz, official_id__in=ids, state=SittingState.FINISHED)
+    if quiz.grading == Grading.LAST:
+        for official_id, percent in finished.order_by("official_id", "-attempt").values_list(
+            "official_id", "percent"
+        ):
+            if results[official_id] is None:
+                results[official_id] = percent
+    else:
+        for row in finished.values("official_id").annotate(best=Max("percent")):
+            results[row["official_id"]] = row["best"]
+    return results
+
+
+def attempts_left(*, quiz: Quiz, official) -> int | None:
+    """None = unlimited."""
+    if not quiz.attempts_allowed:
+        return None
+    used = Sitting.objects.filter(quiz=quiz, official=official).count() if official else 0
+    return max(0, quiz.attempts_allowed - used)
+
+
+def sitting_responses(sitting: Sitting) -> list[Response]:
+    """The attempt's responses in order, with questions, chosen ids and choices: 3 queries."""
+    responses = list(
+        Response.objects.filter(sitting=sitting).select_related("question").order_by("order", "pk")
+    )
+    ids = [r.pk for r in responses]
+    chosen: dict[int, set[int]] = defaultdict(set)
+    for rid, cid in ResponseChoice.objects.filter(response_id__in=ids).values_list(
+        "response_id", "choice_id"
+    ):
+        chosen[rid].add(cid)
+    choice_ids = {cid for r in responses for cid in r.choice_order}
+    choices = Choice.objects.in_bulk(choice_ids) if choice_ids else {}
+    for r in responses:
+        r.chosen_ids = chosen.get(r.pk, set())
+        r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]
+        for choice in r.ordered_choices:
+            choice.picked = choice.pk in r.chosen_ids
+    return responses
+
+
+def accepted_answers(responses: list[Response]) -> dict[int, list[str]]:
+    """Question id -> accepted short answers (for showing after submission). One query."""
+    ids = [r.question_id for r in responses if r.question.kind == QuestionKind.SHORT]
+    found: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for qid, text in Choice.objects.filter(
+            question_id__in=ids, active=True, fraction__gt=0
+        ).values_list("question_id", "text"):
+            found[qid].append(text)
+    return found
+
+
+def _percent(score, maximum) -> Decimal | None:
+    if not maximum:
+        return None
+    return (Decimal(score or 0) * 100 / Decimal(maximum)).quantize(CENT, ROUND_HALF_UP)
+
+
+def breakdown(responses_qs: QuerySet[Response]) -> dict[str, list[dict]]:
+    """Score per category and per ISO clause over ``responses_qs`` (marked rows only): 2 queries."""
+    marked = responses_qs.filter(score__isnull=False)
+    by_category = [
+        {
+            "label": row["question__category__path"] or "—",
+            "score": row["got"],
+            "max": row["max"],
+            "count": row["n"],
+            "percent": _percent(row["got"], row["max"]),
+        }
+        for row in marked.values("question__category__path")
+        .annotate(got=Sum("score"), max=Sum("points"), n=Count("pk"))
+        .order_by("question__category__path")
+    ]
+    by_clause = [
+        {
+            "label": row["question__clauses__number"],
+            "score": row["got"],
+            "max": row["max"],
+            "count": row["n"],
+            "percent": _percent(row["got"], row["max"]),
+        }
+        for row in marked.filter(question__clauses__isnull=False)
+        .values("question__clauses__number")
+        .annotate(got=Sum("score"), max=Sum("points"), n=Count("pk"))
+        .order_by("question__clauses__number")
+    ]
+    by_clause.sort(key=lambda row: clause_sort_key(row["label"]))
+    return {"categories": by_category, "clauses": by_clause}
+
+
+def clause_sort_key(number: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 10_000 for p in (number or "").split("."))
+
+
+def my_results(official) -> dict:
+    """Everything on "my results": attempts, and progress by category and clause (fixed queries)."""
+    sittings = list(
+        Sitting.objects.filter(official=official)
+        .select_related("quiz")
+        .order_by("-started_at", "-pk")
+    )
+    final = Response.objects.filter(
+        sitting__official=official, sitting__state=SittingState.FINISHED
+    )
+    return {"sittings": sittings, **breakdown(final)}
+
+
+def marking_queue(user) -> QuerySet[Response]:
+    """Essay answers waiting for a mark, of sittings in the user's trainer scope (admins: all)."""
+    qs = Response.objects.filter(
+        sitting__state=SittingState.NEEDS_MARKING,
+        question__kind=QuestionKind.ESSAY,
+        score__isnull=True,
+    )
+    qs = qs.filter(scope_q(user, Role.TRAINER, field="sitting__agency"))
+    return qs.select_related(
+        "sitting__quiz", "sitting__official", "sitting__agency", "question"
+    ).order_by("sitting__submitted_at", "pk")
+
+
+def analysis_sittings(user, quiz: Quiz) -> QuerySet[Sitting]:
+    """Finished sittings of ``quiz`` the user may analyse: editors all, trainers their scope."""
+    qs = Sitting.objects.filter(quiz=quiz, state=SittingState.FINISHED)
+    if not has_role(user, Role.EDITOR):
+        qs = qs.filter(scope_q(user, Role.TRAINER, Role.ISO_SECRETARY))
+    return qs
+
+
+def item_analysis(*, user, quiz: Quiz, weak_below: int = 60) -> dict:
+    """Per question facility and discrimination (upper vs lower 27 %), choice counts, per clause.
+
+    Aggregates in SQL: one query for the ranking, one per-question aggregate for all sittings
+    and one for each group, one for choice counts, one for the clause breakdown, and the
+    question/choice texts: a fixed number whatever the number of sittings.
+    """
+    sittings = analysis_sittings(user, quiz)
+    ranked = list(
+        sittings.order_by(F("percent").desc(nulls_last=True), "pk").values_list("pk", flat=True)
+    )
+    n = len(ranked)
+    group = max(1, round(n * 0.27)) if n else 0
+    upper, lower = ranked[:group], ranked[-group:] if group else []
+    responses = Response.objects.filter(sitting__in=sittings, score__isnull=False)
+
+    def per_question(qs):
+        return {
+            row["question_id"]: row
+            for row in qs.values("question_id").annotate(
+                got=Sum("score"), max=Sum("points"), n=Count("pk")
+            )
+        }
+
+    overall = per_question(responses)
+    top = per_question(responses.filter(sitting_id__in=upper)) if n >= 2 else {}
+    bottom = per_question(responses.filter(sitting_id__in=lower)) if n >= 2 else {}
+    counts = {
+        row["choice_id"]: row["n"]
+        for row in ResponseChoice.objects.filter(response__sitting__in=sittings)
+        .values("choice_id")
+        .annotate(n=Count("pk"))
+    }
+    questions = {
+        q.pk: q for q in Question.objects.filter(pk__in=list(overall)).prefetch_related("choices")
+    }
+    rows = []
+    for qid, row in overall.items():
+        question = questions[qid]
+        facility = _ratio(row["got"], row["max"])
+        discrimination = None
+        if qid in top and qid in bottom:
+            hi, lo = (
+                _ratio(top[qid]["got"], top[qid]["max"]),
+                _ratio(bottom[qid]["got"], bottom[qid]["max"]),
+            )
+            if hi is not None and lo is not None:
+                discrimination = (hi - lo).quantize(CENT)
+        choices = [
+            {
+                "choice": c,
+                "count": counts.get(c.pk, 0),
+                "share": _ratio(counts.get(c.pk, 0), row["n"]),
+            }
+            for c in question.choices.all()
+        ]
+        rows.append(
+            {
+                "question": question,
+                "answered": row["n"],
+                "facility": facility,
+                "discrimination": discrimination,
+                "choices": choices,
+                "flag": (
+                    facility is not None
+                    and (facility < Decimal("0.2") or facility > Decimal("0.95"))
+                )
+                or (discrimination is not None and discrimination < Decimal("0.2")),
+            }
+        )
+    rows.sort(key=lambda r: (r["question"].category_id or 0, r["question"].key, r["question"].pk))
+    parts = breakdown(responses)
+    for row in parts["clauses"]:
+        row["weak"] = row["percent"] is not None and row["percent"] < weak_below
+    for row in parts["categories"]:
+        row["weak"] = row["percent"] is not None and row["percent"] < weak_below
+    return {
+        "sittings": n,
+        "group_size": group,
+        "questions": rows,
+        "weak_below": weak_below,
+        **parts,
+    }
+
+
+def _ratio(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) / Decimal(whole)).quantize(CENT, ROUND_HALF_UP)

@@ -1,0 +1,661 @@
+"""Writes of the quiz engine: question import, sittings, answers, marking and remarking."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import re
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from unidecode import unidecode
+
+from .formats.base import KINDS, TEXT_FORMATS, FormatError, ParsedQuestion
+from .models import (
+    Category,
+    Choice,
+    Clause,
+    Question,
+    QuestionKind,
+    Quiz,
+    Remark,
+    Response,
+    ResponseChoice,
+    Sitting,
+    SittingState,
+    Tag,
+)
+from .signals import sitting_finished
+
+CENT = Decimal("0.01")
+ONE = Decimal(1)
+
+
+class QuizError(Exception):
+    """A refused action with a message for the learner or marker."""
+
+
+# --- question bank -------------------------------------------------------------------------
+
+
+def normalise_answer(text: str) -> str:
+    """Short answers match after folding case, whitespace and Vietnamese diacritics."""
+    return re.sub(r"\s+", " ", unidecode(text or "")).strip().casefold()
+
+
+def _split_path(path: str) -> list[str]:
+    return [part.strip() for part in (path or "").split("/") if part.strip()]
+
+
+def category_for_path(path: str, cache: dict[str, Category] | None = None) -> Category | None:
+    """The category at "A/B/C", created with its parents when missing; None for ""."""
+    cache = {} if cache is None else cache
+    parts = _split_path(path)
+    parent = None
+    for depth in range(1, len(parts) + 1):
+        full = "/".join(parts[:depth])
+        if full not in cache:
+            cache[full], _created = Category.objects.get_or_create(
+                path=full, defaults={"name": parts[depth - 1], "parent": parent}
+            )
+        parent = cache[full]
+    return parent
+
+
+def question_validate(question: ParsedQuestion, source: str = "") -> None:
+    """Check what the database relies on; parsers check their own syntax first."""
+
+    def fail(message):
+        raise FormatError(source or "questions", question.line, message)
+
+    if question.kind not in KINDS:
+        fail(f"unknown kind {question.kind!r}")
+    if question.text_format not in TEXT_FORMATS:
+        fail(f"unknown text format {question.text_format!r}")
+    if not (question.text or "").strip():
+        fail("empty question text")
+    if len(question.key) > 120:
+        fail("question id longer than 120 characters")
+    if question.points <= 0:
+        fail("points must be positive")
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        if len(question.choices) < 2:
+            fail(f"a {question.kind} question needs at least 2 choices")
+        if not any(c.fraction > 0 for c in question.choices):
+            fail("no choice earns points")
+        if question.kind == QuestionKind.SINGLE and not any(
+            c.fraction >= 1 for c in question.choices
+        ):
+            fail("a single-choice question needs one fully correct choice")
+    if question.kind == QuestionKind.TRUEFALSE and question.correct is None:
+        fail("a true/false question needs its answer")
+    if question.kind == QuestionKind.SHORT and not [a for a in question.answers if a.strip()]:
+        fail("a short-answer question needs accepted answers")
+
+
+def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str]]:
+    if parsed.kind == QuestionKind.SHORT:
+        return [(a.strip(), ONE, "") for a in parsed.answers if a.strip()]
+    if parsed.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return [(c.text, Decimal(c.fraction), c.feedback or "") for c in parsed.choices]
+    return []
+
+
+def _sync_choices(
+    question: Question, rows: list[tuple[str, Decimal, str]], existing: list[Choice]
+) -> bool:
+    """Make the question's active choices equal ``rows``; keep choices that sittings used."""
+    changed = False
+    by_text: dict[str, list[Choice]] = {}
+    for choice in existing:
+        by_text.setdefault(choice.text, []).append(choice)
+    keep_ids = set()
+    for order, (text, fraction, feedback) in enumerate(rows):
+        matches = by_text.get(text)
+        if matches:
+            choice = matches.pop(0)
+            fraction = fraction.quantize(Decimal("0.00001"))
+            if (choice.fraction, choice.feedback, choice.order, choice.active) != (
+                fraction,
+                feedback,
+                order,
+                True,
+            ):
+                choice.fraction, choice.feedback, choice.order, choice.active = (
+                    fraction,
+                    feedback,
+                    order,
+                    True,
+                )
+                choice.save(update_fields=["fraction", "feedback", "order", "active"])
+                changed = True
+        else:
+            choice = Choice.objects.create(
+                question=question, text=text, fraction=fraction, feedback=feedback, order=order
+            )
+            changed = True
+        keep_ids.add(choice.pk)
+    stale = [c for c in existing if c.pk not in keep_ids]
+    if stale:
+        used = set(
+            ResponseChoice.objects.filter(choice__in=stale).values_list("choice_id", flat=True)
+        )
+        unused = [c.pk for c in stale if c.pk not in used]
+        if unused:
+            Choice.objects.filter(pk__in=unused).delete()
+            changed = True
+        retire = [c.pk for c in stale if c.pk in used and c.active]
+        if retire:
+            Choice.objects.filter(pk__in=retire).update(active=False)
+            changed = True
+    return changed
+
+
+def questions_upsert(
+    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+) -> tuple[list[Question], dict]:
+    """Write parsed questions (validated), returning the rows in input order and the counts.
+
+    Call inside a transaction; ``questions_import`` is the public all-or-nothing entry point.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "categories": 0}
+    for parsed in questions:
+        question_validate(parsed, source)
+    seen: dict[str, int | None] = {}
+    for parsed in questions:
+        if parsed.key:
+            if parsed.key in seen:
+                raise FormatError(
+                    source or "questions", parsed.line, f"duplicate question id {parsed.key!r}"
+                )
+            seen[parsed.key] = parsed.line
+    categories_before = Category.objects.count()
+    cache: dict[str, Category] = {}
+    existing = {
+        q.key: q
+        for q in Question.objects.filter(
+            key__in=[p.key for p in questions if p.key]
+        ).prefetch_related("choices", "tags", "clauses")
+    }
+    tag_names = {t for p in questions for t in p.tags}
+    clause_numbers = {c for p in questions for c in p.clauses}
+    tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
+    for name in tag_names - set(tags):
+        tags[name] = Tag.objects.create(name=name)
+    clauses = {c.number: c for c in Clause.objects.filter(number__in=clause_numbers)}
+    for number in clause_numbers - set(clauses):
+        clauses[number] = Clause.objects.create(number=number)
+
+    rows: list[Question] = []
+    for parsed in questions:
+        category = category_for_path(parsed.category or default_category, cache)
+        values = {
+            "name": parsed.name[:255],
+            "kind": parsed.kind,
+            "text": parsed.text,
+            "text_format": parsed.text_format,
+            "explanation": parsed.explanation or "",
+            "points": Decimal(parsed.points).quantize(CENT),
+            "category": category,
+            "shuffle_choices": getattr(parsed, "shuffle", True),
+            "correct": parsed.correct if parsed.kind == QuestionKind.TRUEFALSE else None,
+            "source": source[:500],
+        }
+        question = existing.get(parsed.key) if parsed.key else None
+        is_new = question is None
+        if is_new:
+            question = Question.objects.create(key=parsed.key, **values)
+            counts["created"] += 1
+            changed_choices = _sync_choices(question, _choice_rows(parsed), [])
+            changed = True
+        else:
+            changed = False
+            for field, value in values.items():
+                current = getattr(question, field)
+                if field == "source":
+                    continue  # where it came from last time is not a change
+                if current != value:
+                    setattr(question, field, value)
+                    changed = True
+            if changed:
+                question.save()
+            changed_choices = _sync_choices(
+                question, _choice_rows(parsed), list(question.choices.all())
+            )
+        want_tags = {tags[t].pk for t in parsed.tags}
+        want_clauses = {clauses[c].pk for c in parsed.clauses}
+        if not is_new:
+            if {t.pk for t in question.tags.all()} != want_tags:
+                question.tags.set(want_tags)
+                changed = True
+            if {c.pk for c in question.clauses.all()} != want_clauses:
+                question.clauses.set(want_clauses)
+                changed = True
+            if changed or changed_choices:
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        else:
+            if want_tags:
+                question.tags.set(want_tags)
+            if want_clauses:
+                question.clauses.set(want_clauses)
+        rows.append(question)
+    counts["categories"] = Category.objects.count() - categories_before
+    return rows, counts
+
+
+def questions_import(
+    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+) -> dict:
+    """Import parsed questions all or nothing; upsert by key. Returns created/updated/unchanged."""
+    with transaction.atomic():
+        _rows, counts = questions_upsert(
+            questions=questions, default_category=default_category, source=source
+        )
+    return counts
+
+
+# --- sittings --------------------------------------------------------------------------------
+
+
+def _now(now: datetime.datetime | None) -> datetime.datetime:
+    return now or timezone.now()
+
+
+def _draw_question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
+    ids = list(quiz.quiz_questions.order_by("order", "pk").values_list("question_id", flat=True))
+    chosen = set(ids)
+    for draw in quiz.draws.select_related("category").order_by("order", "pk"):
+        pool = list(
+            Question.objects.filter(
+                Q(category__path=draw.category.path)
+                | Q(category__path__startswith=draw.category.path + "/")
+            )
+            .exclude(pk__in=chosen)
+            .values_list("pk", flat=True)
+        )
+        picked = rng.sample(pool, min(draw.count, len(pool)))
+        ids.extend(picked)
+        chosen.update(picked)
+    return ids
+
+
+def attempts_used(*, quiz: Quiz, official) -> int:
+    return Sitting.objects.filter(quiz=quiz, official=official).count()
+
+
+def sitting_start(
+    *, quiz: Quiz, user, official=None, now=None, rng: random.Random | None = None
+) -> Sitting:
+    """Start an attempt, or return the one in progress. Draws and orders questions once."""
+    from lms.agencies.selectors import current_assignment, official_for_user
+
+    official = official or official_for_user(user)
+    if official is None:
+        raise QuizError(
+            _("Your login is not linked to an official record, so attempts cannot be recorded.")
+        )
+    now = _now(now)
+    rng = rng or random.SystemRandom()
+    open_sitting = Sitting.objects.filter(
+        quiz=quiz, official=official, state=SittingState.IN_PROGRESS
+    ).first()
+    if open_sitting is not None:
+        open_sitting = sitting_close_if_expired(sitting=open_sitting, now=now)
+        if open_sitting.state == SittingState.IN_PROGRESS:
+            return open_sitting
+    used = (
+        Sitting.objects.filter(quiz=quiz, official=official).aggregate(n=Max("attempt"))["n"] or 0
+    )
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+        raise QuizError(_("You have used all attempts allowed for this quiz."))
+    question_ids = _draw_question_ids(quiz, rng)
+    if not question_ids:
+        raise QuizError(_("This quiz has no questions yet."))
+    if quiz.random_order:
+        rng.shuffle(question_ids)
+    questions = Question.objects.in_bulk(question_ids)
+    choices: dict[int, list[int]] = {}
+    for qid, cid in (
+        Choice.objects.filter(question_id__in=question_ids, active=True)
+        .order_by("order", "pk")
+        .values_list("question_id", "pk")
+    ):
+        choices.setdefault(qid, []).append(cid)
+    assignment = current_assignment(official)
+    deadline = (
+        now + datetime.timedelta(minutes=quiz.time_limit_minutes)
+        if quiz.time_limit_minutes
+        else None
+    )
+    try:
+        with transaction.atomic():
+            sitting = Sitting.objects.create(
+                quiz=quiz,
+                official=official,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                agency=assignment.agency if assignment else None,
+                attempt=used + 1,
+                started_at=now,
+                deadline=deadline,
+                pass_mark=quiz.pass_mark,
+                feedback_mode=quiz.feedback_mode,
+            )
+            responses = []
+            for order, qid in enumerate(question_ids):
+                question = questions[qid]
+                order_ids = list(choices.get(qid, []))
+                if (
+                    quiz.random_order
+                    and question.shuffle_choices
+                    and question.kind
+                    in (
+                        QuestionKind.SINGLE,
+                        QuestionKind.MULTIPLE,
+                    )
+                ):
+                    rng.shuffle(order_ids)
+                if question.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                    order_ids = []
+                responses.append(
+                    Response(
+                        sitting=sitting,
+                        question=question,
+                        order=order,
+                        choice_order=order_ids,
+                        points=question.points,
+                    )
+                )
+            Response.objects.bulk_create(responses)
+            sitting.max_score = sum((r.points for r in responses), Decimal(0))
+            sitting.save(update_fields=["max_score"])
+    except IntegrityError:
+        # Another tab started the same attempt a moment ago: use that one.
+        existing = Sitting.objects.filter(
+            quiz=quiz, official=official, state=SittingState.IN_PROGRESS
+        ).first()
+        if existing is None:
+            raise
+        return existing
+    return sitting
+
+
+def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
+    """A sitting past its deadline is submitted at the deadline when next touched."""
+    now = _now(now)
+    if sitting.state == SittingState.IN_PROGRESS and sitting.deadline and now > sitting.deadline:
+        return sitting_submit(sitting=sitting, now=now)
+    return sitting
+
+
+def _lock(sitting: Sitting) -> Sitting:
+    return Sitting.objects.select_for_update().select_related("quiz").get(pk=sitting.pk)
+
+
+def _apply_answers(
+    sitting: Sitting, answers: Mapping[int, Iterable[str]], now, only=None
+) -> list[Response]:
+    """Store raw answers (response id -> submitted values) on unlocked responses."""
+    ids = [int(k) for k in answers if only is None or int(k) in only]
+    if not ids:
+        return []
+    responses = list(
+        Response.objects.filter(sitting=sitting, pk__in=ids, checked=False).select_related(
+            "question"
+        )
+    )
+    link_rows, relinked, text_rows = [], [], []
+    for response in responses:
+        values = [
+            str(v)
+            for v in answers.get(response.pk, answers.get(str(response.pk), []))
+            if str(v) != ""
+        ]
+        kind = response.question.kind
+        if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            allowed = set(response.choice_order)
+            picked = []
+            for value in values:
+                if value.isdigit() and int(value) in allowed and int(value) not in picked:
+                    picked.append(int(value))
+            if kind == QuestionKind.SINGLE:
+                picked = picked[:1]
+            relinked.append(response.pk)
+            link_rows.extend(
+                ResponseChoice(response_id=response.pk, choice_id=cid) for cid in picked
+            )
+            response.answered_at = now if picked else None
+        else:
+            text = values[0] if values else ""
+            if kind == QuestionKind.TRUEFALSE and text not in ("true", "false"):
+                text = ""
+            response.text_answer = text[:20000]
+            response.answered_at = now if text.strip() else None
+        text_rows.append(response)
+    if relinked:
+        ResponseChoice.objects.filter(response_id__in=relinked).delete()
+    if link_rows:
+        ResponseChoice.objects.bulk_create(link_rows)
+    Response.objects.bulk_update(text_rows, ["text_answer", "answered_at"])
+    return responses
+
+
+def response_save(*, sitting: Sitting, answers: Mapping[int, Iterable[str]], now=None) -> Sitting:
+    """Save answers while the sitting is open and before its deadline; later answers are ignored.
+
+    Returns the sitting (closed at its deadline if time ran out)."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = _lock(sitting)
+        if locked.state != SittingState.IN_PROGRESS:
+            return locked
+        if locked.deadline and now > locked.deadline:
+            return sitting_submit(sitting=locked, now=now)
+        _apply_answers(locked, answers, now)
+    return locked
+
+
+def response_check(
+    *, sitting: Sitting, response_id: int, answers: Mapping[int, Iterable[str]], now=None
+) -> Response | None:
+    """Feedback "each": save one answer, mark it, and lock it. Returns the marked response."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = _lock(sitting)
+        if locked.state != SittingState.IN_PROGRESS or locked.feedback_mode != "each":
+            return None
+        if locked.deadline and now > locked.deadline:
+            sitting_submit(sitting=locked, now=now)
+            return None
+        _apply_answers(locked, answers, now)
+        response = (
+            Response.objects.filter(sitting=locked, pk=response_id, checked=False)
+            .select_related("question")
+            .first()
+        )
+        if response is None or response.question.kind == QuestionKind.ESSAY:
+            return None
+        _mark_responses(locked, [response])
+        response.checked = True
+        response.save(update_fields=["checked", "score"])
+        return response
+
+
+def _fraction_for(
+    response: Response, chosen: list[int], choices: dict[int, Choice], partial: bool
+) -> Decimal | None:
+    question = response.question
+    kind = question.kind
+    if kind == QuestionKind.ESSAY:
+        return None
+    if kind == QuestionKind.SINGLE:
+        return max(
+            (choices[c].fraction for c in chosen[:1] if c in choices), default=Decimal(0)
+        ).max(Decimal(0))
+    if kind == QuestionKind.MULTIPLE:
+        shown = [choices[c] for c in response.choice_order if c in choices]
+        right = {c.pk for c in shown if c.fraction > 0}
+        if not partial:
+            return ONE if set(chosen) == right else Decimal(0)
+        total = sum((choices[c].fraction for c in chosen if c in choices), Decimal(0))
+        if abs(total - ONE) < Decimal("0.001"):
+            total = ONE
+        return min(ONE, max(Decimal(0), total))
+    if kind == QuestionKind.TRUEFALSE:
+        if response.text_answer not in ("true", "false"):
+            return Decimal(0)
+        return ONE if (response.text_answer == "true") == bool(question.correct) else Decimal(0)
+    if kind == QuestionKind.SHORT:
+        given = normalise_answer(response.text_answer)
+        if not given:
+            return Decimal(0)
+        accepted = [
+            c.fraction
+            for c in choices.values()
+            if c.question_id == question.pk and normalise_answer(c.text) == given
+        ]
+        return max(accepted, default=Decimal(0)).max(Decimal(0))
+    return Decimal(0)
+
+
+def _mark_responses(sitting: Sitting, responses: list[Response]) -> None:
+    """Automatic marking of ``responses`` (questions selected): sets score, not saved."""
+    if not responses:
+        return
+    question_ids = [r.question_id for r in responses]
+    choices = {c.pk: c for c in Choice.objects.filter(question_id__in=question_ids)}
+    chosen: dict[int, list[int]] = {}
+    for rid, cid in (
+        ResponseChoice.objects.filter(response__in=responses)
+        .order_by("pk")
+        .values_list("response_id", "choice_id")
+    ):
+        chosen.setdefault(rid, []).append(cid)
+    for response in responses:
+        fraction = _fraction_for(
+            response, chosen.get(response.pk, []), choices, sitting.quiz.partial_credit
+        )
+        response.score = (
+            None if fraction is None else (response.points * fraction).quantize(CENT, ROUND_HALF_UP)
+        )
+
+
+def _finish(sitting: Sitting, responses: list[Response], now) -> None:
+    """Totals, pass/fail and the signal, once every response has a score."""
+    score = sum((r.score or Decimal(0) for r in responses), Decimal(0))
+    maximum = sum((r.points for r in responses), Decimal(0))
+    sitting.score = score
+    sitting.max_score = maximum
+    sitting.percent = (
+        (score * 100 / maximum).quantize(CENT, ROUND_HALF_UP) if maximum else Decimal(100)
+    )
+    sitting.passed = sitting.percent >= sitting.pass_mark
+    sitting.state = SittingState.FINISHED
+    sitting.finished_at = sitting.finished_at or now
+    sitting.save(update_fields=["score", "max_score", "percent", "passed", "state", "finished_at"])
+    sitting_finished.send(sender=Sitting, sitting=sitting)
+
+
+def sitting_submit(
+    *, sitting: Sitting, answers: Mapping[int, Iterable[str]] | None = None, now=None
+) -> Sitting:
+    """Submit once: a second submit (double click, second tab) returns the same result.
+
+    The row lock makes concurrent submits wait; the state check makes the later one a no-op.
+    Past the deadline, the answers sent with the submit are ignored and the time recorded is
+    the deadline."""
+    now = _now(now)
+    with transaction.atomic():
+        locked = _lock(sitting)
+        if locked.state != SittingState.IN_PROGRESS:
+            return locked
+        late = bool(locked.deadline and now > locked.deadline)
+        if answers and not late:
+            _apply_answers(locked, answers, now)
+        locked.submitted_at = locked.deadline if late else now
+        responses = list(Response.objects.filter(sitting=locked).select_related("question"))
+        _mark_responses(locked, [r for r in responses if not r.checked])
+        Response.objects.bulk_update(responses, ["score"])
+        if any(r.score is None for r in responses):
+            locked.state = SittingState.NEEDS_MARKING
+            locked.score = sum((r.score for r in responses if r.score is not None), Decimal(0))
+            locked.save(update_fields=["state", "submitted_at", "score"])
+        else:
+            locked.save(update_fields=["submitted_at"])
+            _finish(locked, responses, now)
+    return locked
+
+
+def _score_value(response: Response, score) -> Decimal:
+    try:
+        value = Decimal(str(score)).quantize(CENT, ROUND_HALF_UP)
+    except Exception as exc:  # noqa: BLE001 - any bad number is the same refusal
+        raise QuizError(_("The score must be a number.")) from exc
+    if value < 0 or value > response.points:
+        raise QuizError(
+            _("The score must be between 0 and %(points)s.") % {"points": response.points}
+        )
+    return value
+
+
+def response_mark(*, response: Response, user, score, comment: str = "", now=None) -> Response:
+    """A trainer marks an essay; the sitting finishes when its last essay is marked."""
+    now = _now(now)
+    with transaction.atomic():
+        sitting = _lock(response.sitting)
+        response = Response.objects.select_related("question").get(pk=response.pk)
+        if sitting.state != SittingState.NEEDS_MARKING:
+            raise QuizError(
+                _("This attempt is not waiting for marking; use a remark to change a final score.")
+            )
+        if response.question.kind != QuestionKind.ESSAY:
+            raise QuizError(_("Only essay answers are marked by hand."))
+        response.score = _score_value(response, score)
+        response.comment = comment
+        response.marked_by = user
+        response.marked_at = now
+        response.save(update_fields=["score", "comment", "marked_by", "marked_at"])
+        responses = list(Response.objects.filter(sitting=sitting))
+        if all(r.score is not None for r in responses):
+            _finish(sitting, responses, now)
+        else:
+            sitting.score = sum((r.score for r in responses if r.score is not None), Decimal(0))
+            sitting.save(update_fields=["score"])
+    return response
+
+
+def response_remark(
+    *, response: Response, user, score, reason: str, comment: str | None = None, now=None
+) -> Remark:
+    """Change a final score, recording who, when, why and the old and new score."""
+    now = _now(now)
+    if not (reason or "").strip():
+        raise QuizError(_("Give the reason for the remark."))
+    with transaction.atomic():
+        sitting = _lock(response.sitting)
+        response = Response.objects.get(pk=response.pk)
+        if sitting.state != SittingState.FINISHED:
+            raise QuizError(_("Only final results can be remarked."))
+        new = _score_value(response, score)
+        remark = Remark.objects.create(
+            response=response,
+            by=user,
+            reason=reason.strip(),
+            old_score=response.score,
+            new_score=new,
+        )
+        response.score = new
+        response.marked_by = user
+        response.marked_at = now
+        fields = ["score", "marked_by", "marked_at"]
+        if comment is not None:
+            response.comment = comment
+            fields.append("comment")
+        response.save(update_fields=fields)
+        _finish(sitting, list(Response.objects.filter(sitting=sitting)), now)
+    return remark

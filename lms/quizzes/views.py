@@ -1,0 +1,299 @@
+"""Quiz pages: detail, attempt, submit, result, my results, marking, remarking, item analysis."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms.agencies.selectors import official_for_user
+from lms.core.access import can, permission_required, require
+
+from . import selectors, services
+from .forms import MarkForm, RemarkForm
+from .models import FeedbackMode, Quiz, Remark, Response, ResponseChoice, Sitting, SittingState
+
+
+def _quiz(request, slug) -> Quiz:
+    """The quiz, or 404 when the user may not see it (drafts are not announced)."""
+    quiz = get_object_or_404(Quiz, slug=slug)
+    if not can(request.user, "quizzes.view_quiz", quiz):
+        raise Http404
+    return quiz
+
+
+def _sitting(request, pk) -> Sitting:
+    return get_object_or_404(Sitting.objects.select_related("quiz", "official", "agency"), pk=pk)
+
+
+def _response(request, pk) -> Response:
+    return get_object_or_404(
+        Response.objects.select_related(
+            "question", "sitting__quiz", "sitting__official", "sitting__agency"
+        ),
+        pk=pk,
+    )
+
+
+def _answers(post) -> dict[int, list[str]]:
+    """Response id -> submitted values, for every question present on the page."""
+    answers = {}
+    for raw in post.getlist("present"):
+        if raw.isdigit():
+            answers[int(raw)] = post.getlist(f"r{raw}")
+    return answers
+
+
+def _login_guard(view):
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@permission_required("quizzes.view_quiz")
+def quiz_list(request):
+    quizzes = selectors.visible_quizzes(request.user).only(
+        "slug", "title", "description", "draft", "pass_mark"
+    )
+    return render(request, "quizzes/quiz_list.html", {"quizzes": quizzes})
+
+
+@_login_guard
+def quiz_detail(request, slug):
+    quiz = _quiz(request, slug)
+    official = official_for_user(request.user)
+    sittings = []
+    if official is not None:
+        sittings = list(selectors.sittings_of(official=official, quiz=quiz))
+        for i, sitting in enumerate(sittings):
+            if sitting.is_open:
+                sittings[i] = services.sitting_close_if_expired(sitting=sitting)
+    open_sitting = next((s for s in sittings if s.is_open), None)
+    left = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(sittings))
+    counted = selectors.result_sitting(official=official, quiz=quiz) if official else None
+    return render(
+        request,
+        "quizzes/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "official": official,
+            "sittings": sittings,
+            "open_sitting": open_sitting,
+            "attempts_left": left,
+            "can_start": official is not None
+            and (open_sitting is not None or left is None or left > 0),
+            "counted": counted,
+            "question_count": quiz.quiz_questions.count() + sum(d.count for d in quiz.draws.all()),
+            "can_analyse": can(request.user, "quizzes.analyse", quiz),
+        },
+    )
+
+
+@require_POST
+@_login_guard
+def sitting_start(request, slug):
+    quiz = _quiz(request, slug)
+    require(request.user, "quizzes.take_quiz", quiz)
+    try:
+        sitting = services.sitting_start(quiz=quiz, user=request.user)
+    except services.QuizError as exc:
+        messages.error(request, str(exc))
+        return redirect("quizzes:quiz_detail", slug=quiz.slug)
+    return redirect("quizzes:sitting", pk=sitting.pk)
+
+
+@permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
+def sitting(request, pk):
+    """The attempt: every question on one page; answers are saved on the server as they change."""
+    sitting = _sitting(request, pk)
+    sitting = services.sitting_close_if_expired(sitting=sitting)
+    if not sitting.is_open:
+        if request.htmx:
+            return HttpResponse(status=286)
+        messages.info(request, _("This attempt is closed."))
+        return redirect("quizzes:sitting_result", pk=sitting.pk)
+    if request.method == "POST":
+        answers = _answers(request.POST)
+        check = request.POST.get("check", "")
+        if check.isdigit():
+            services.response_check(sitting=sitting, response_id=int(check), answers=answers)
+            return redirect(reverse("quizzes:sitting", kwargs={"pk": sitting.pk}) + f"#r{check}")
+        result = services.response_save(sitting=sitting, answers=answers)
+        if request.htmx:
+            if not result.is_open:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse(
+                    "quizzes:sitting_result", kwargs={"pk": sitting.pk}
+                )
+                return response
+            return HttpResponse(
+                render_to_string("quizzes/_saved.html", {"now": timezone.now()}, request=request)
+            )
+        if not result.is_open:
+            messages.warning(
+                request, _("Time is up: your attempt was submitted with the answers saved in time.")
+            )
+            return redirect("quizzes:sitting_result", pk=sitting.pk)
+        messages.success(request, _("Your answers are saved."))
+        return redirect("quizzes:sitting", pk=sitting.pk)
+    responses = selectors.sitting_responses(sitting)
+    checked = [r for r in responses if r.checked]
+    accepted = selectors.accepted_answers(checked) if checked else {}
+    for r in responses:
+        r.accepted = accepted.get(r.question_id, [])
+    return render(
+        request,
+        "quizzes/sitting.html",
+        {
+            "sitting": sitting,
+            "quiz": sitting.quiz,
+            "responses": responses,
+            "answered": sum(1 for r in responses if r.is_answered),
+            "feedback_each": sitting.feedback_mode == FeedbackMode.EACH,
+        },
+    )
+
+
+@require_POST
+@permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
+def sitting_submit(request, pk):
+    sitting = _sitting(request, pk)
+    services.sitting_submit(sitting=sitting, answers=_answers(request.POST))
+    return redirect("quizzes:sitting_result", pk=sitting.pk)
+
+
+@permission_required("quizzes.view_result", get_object=lambda request, pk: _sitting(request, pk))
+def sitting_result(request, pk):
+    sitting = _sitting(request, pk)
+    sitting = services.sitting_close_if_expired(sitting=sitting)
+    if sitting.is_open:
+        if can(request.user, "quizzes.take_sitting", sitting):
+            return redirect("quizzes:sitting", pk=sitting.pk)
+        raise Http404
+    responses = selectors.sitting_responses(sitting)
+    accepted = selectors.accepted_answers(responses)
+    for r in responses:
+        r.accepted = accepted.get(r.question_id, [])
+    may_mark = can(request.user, "quizzes.mark", responses[0]) if responses else False
+    return render(
+        request,
+        "quizzes/sitting_result.html",
+        {
+            "sitting": sitting,
+            "quiz": sitting.quiz,
+            "responses": responses,
+            "breakdown": selectors.breakdown(Response.objects.filter(sitting=sitting)),
+            "is_owner": can(request.user, "quizzes.take_sitting", sitting),
+            "may_mark": may_mark,
+        },
+    )
+
+
+@permission_required("quizzes.view_my_results")
+def my_results(request):
+    official = official_for_user(request.user)
+    data = (
+        selectors.my_results(official)
+        if official
+        else {"sittings": [], "categories": [], "clauses": []}
+    )
+    return render(request, "quizzes/my_results.html", {"official": official, **data})
+
+
+@permission_required("quizzes.marking_queue")
+def marking_queue(request):
+    queue = list(selectors.marking_queue(request.user)[:200])
+    return render(request, "quizzes/marking_queue.html", {"queue": queue})
+
+
+def _chosen_texts(response: Response) -> list:
+    return list(
+        ResponseChoice.objects.filter(response=response)
+        .select_related("choice")
+        .values_list("choice__text", flat=True)
+    )
+
+
+@permission_required("quizzes.mark", get_object=lambda request, pk: _response(request, pk))
+def response_mark(request, pk):
+    response = _response(request, pk)
+    if response.sitting.state != SittingState.NEEDS_MARKING or response.question.kind != "essay":
+        return redirect("quizzes:response_remark", pk=response.pk)
+    form = MarkForm(
+        request.POST or None, points=response.points, initial={"comment": response.comment}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_mark(
+                response=response,
+                user=request.user,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.QuizError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The mark is saved."))
+            return redirect("quizzes:marking_queue")
+    return render(
+        request, "quizzes/response_mark.html", {"response": response, "form": form, "remark": False}
+    )
+
+
+@permission_required("quizzes.mark", get_object=lambda request, pk: _response(request, pk))
+def response_remark(request, pk):
+    response = _response(request, pk)
+    form = RemarkForm(
+        request.POST or None,
+        points=response.points,
+        initial={"score": response.score, "comment": response.comment},
+    )
+    final = response.sitting.state == SittingState.FINISHED
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_remark(
+                response=response,
+                user=request.user,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.QuizError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The new score is recorded."))
+            return redirect("quizzes:sitting_result", pk=response.sitting_id)
+    return render(
+        request,
+        "quizzes/response_mark.html",
+        {
+            "response": response,
+            "form": form,
+            "remark": True,
+            "final": final,
+            "chosen": _chosen_texts(response),
+            "remarks": Remark.objects.filter(response=response).select_related("by"),
+        },
+    )
+
+
+@_login_guard
+def quiz_analysis(request, slug):
+    quiz = _quiz(request, slug)
+    require(request.user, "quizzes.analyse", quiz)
+    return render(
+        request,
+        "quizzes/quiz_analysis.html",
+        {"quiz": quiz, **selectors.item_analysis(user=request.user, quiz=quiz)},
+    )

@@ -1,0 +1,356 @@
+"""Attendance services and reads: marking (trainer, QR, card, sheet), walk-ins, roster data.
+
+Every write goes through ``attendance_mark`` (or the walk-in services), which is idempotent and
+safe under concurrency: the row is created with get_or_create under the (day, registration)
+unique constraint, and an existing row is changed only under ``select_for_update``. Every
+creation or change writes an AttendanceChange row (who, when, how): attendance is a QMS record
+(TCVN ISO 9001:2015, 7.2).
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.agencies.models import Assignment, Official
+
+from .models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    AttendanceChange,
+    AttendanceMethod,
+    AttendanceStatus,
+    Registration,
+    RegistrationStatus,
+    SessionDay,
+    WalkIn,
+)
+
+# Who is on a day's roster (and may check in): invitees may turn up without confirming.
+ROSTER_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.INVITED)
+
+
+class AttendanceError(Exception):
+    """A refused attendance write; the message is meant for the user."""
+
+
+class SessionClosedError(AttendanceError):
+    pass
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    attendance: Attendance
+    created: bool
+    changed: bool  # False when the row already had this status (an idempotent repeat)
+
+
+def _check_open(day: SessionDay) -> None:
+    if day.session.is_final:
+        raise SessionClosedError(
+            _("This session is closed: its attendance can no longer be changed.")
+        )
+
+
+def _change(attendance: Attendance, *, old: str, by, method: str, at, note: str = "") -> None:
+    AttendanceChange.objects.create(
+        attendance=attendance,
+        old_status=old,
+        new_status=attendance.status,
+        method=method,
+        changed_by=by,
+        changed_at=at,
+        note=note[:255],
+    )
+
+
+def attendance_mark(
+    *,
+    day: SessionDay,
+    registration: Registration,
+    status: str,
+    method: str,
+    by,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> MarkResult:
+    """Set one registration's attendance on one day; repeating the same mark changes nothing."""
+    _check_open(day)
+    if registration.session_id != day.session_id:
+        raise AttendanceError(_("This official is not registered for this session."))
+    if status not in AttendanceStatus.values:
+        raise AttendanceError(_("Unknown attendance status."))
+    at = at or timezone.now()
+    with transaction.atomic():
+        attendance, created = Attendance.objects.get_or_create(
+            day=day,
+            registration=registration,
+            defaults={
+                "status": status,
+                "method": method,
+                "marked_by": by,
+                "marked_at": at,
+                "note": note[:255],
+            },
+        )
+        if created:
+            _change(attendance, old="", by=by, method=method, at=at, note=note)
+            return MarkResult(attendance, created=True, changed=True)
+        attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
+        if attendance.status == status:
+            return MarkResult(attendance, created=False, changed=False)
+        old = attendance.status
+        attendance.status = status
+        attendance.method = method
+        attendance.marked_by = by
+        attendance.marked_at = at
+        attendance.note = note[:255]
+        attendance.save(update_fields=["status", "method", "marked_by", "marked_at", "note"])
+        _change(attendance, old=old, by=by, method=method, at=at, note=note)
+        return MarkResult(attendance, created=False, changed=True)
+
+
+def day_starts_at(day: SessionDay) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day.date, day.start_time))
+
+
+def arrival_status(*, day: SessionDay, at: datetime.datetime) -> str:
+    """Present, or late once the session's grace period after the day's start has passed."""
+    late_from = day_starts_at(day) + datetime.timedelta(minutes=day.session.late_after_minutes)
+    return AttendanceStatus.LATE if at > late_from else AttendanceStatus.PRESENT
+
+
+@dataclass(frozen=True)
+class ArrivalResult:
+    attendance: Attendance
+    already: bool  # already checked in before: nothing was written
+
+
+def attendance_arrive(
+    *,
+    day: SessionDay,
+    registration: Registration,
+    method: str,
+    by,
+    at: datetime.datetime | None = None,
+) -> ArrivalResult:
+    """An official arrives (QR, card): present or late; a second arrival keeps the first time."""
+    at = at or timezone.now()
+    existing = Attendance.objects.filter(day=day, registration=registration).first()
+    if existing is not None and existing.status in ATTENDED_STATUSES:
+        return ArrivalResult(existing, already=True)
+    result = attendance_mark(
+        day=day,
+        registration=registration,
+        status=arrival_status(day=day, at=at),
+        method=method,
+        by=by,
+        at=at,
+    )
+    # A concurrent arrival may have won the race: then this one is the repeat.
+    return ArrivalResult(result.attendance, already=not result.changed)
+
+
+def registration_for_checkin(*, day: SessionDay, official: Official | None) -> Registration | None:
+    if official is None:
+        return None
+    return (
+        Registration.objects.filter(
+            session_id=day.session_id, official=official, status__in=ROSTER_STATUSES
+        )
+        .select_related("session")
+        .first()
+    )
+
+
+# --- walk-ins -------------------------------------------------------------------------------
+
+
+def walkin_add(
+    *, day: SessionDay, full_name: str, agency_name: str = "", phone: str = "", by
+) -> WalkIn:
+    """Someone not on the roster attends: record them and mark them present on the spot."""
+    _check_open(day)
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise AttendanceError(_("Enter the walk-in's full name."))
+    now = timezone.now()
+    with transaction.atomic():
+        walk_in = WalkIn.objects.create(
+            session_id=day.session_id,
+            day=day,
+            full_name=full_name,
+            agency_name=(agency_name or "").strip(),
+            phone=(phone or "").strip(),
+            created_at=now,
+        )
+        attendance = Attendance.objects.create(
+            day=day,
+            walk_in=walk_in,
+            status=AttendanceStatus.PRESENT,
+            method=AttendanceMethod.WALK_IN,
+            marked_by=by,
+            marked_at=now,
+        )
+        _change(attendance, old="", by=by, method=AttendanceMethod.WALK_IN, at=now)
+    return walk_in
+
+
+def walkin_match(*, walk_in: WalkIn, official: Official, by) -> Registration:
+    """Link a walk-in to an official: a Registration plus their attendance, history kept."""
+    from lms.agencies.selectors import current_assignment
+
+    session = walk_in.session
+    day = walk_in.day
+    _check_open(day)
+    now = timezone.now()
+    with transaction.atomic():
+        walk_in = WalkIn.objects.select_for_update().get(pk=walk_in.pk)
+        if walk_in.matched_official_id and walk_in.matched_official_id != official.pk:
+            raise AttendanceError(_("This walk-in is already matched to another official."))
+        assignment = current_assignment(official, on=day.date)
+        registration, _created = Registration.objects.get_or_create(
+            session=session,
+            official=official,
+            defaults={
+                "agency": assignment.agency if assignment else None,
+                "status": RegistrationStatus.REGISTERED,
+                "registered_by": by,
+                "registered_at": now,
+            },
+        )
+        if registration.status not in ROSTER_STATUSES:
+            registration.status = RegistrationStatus.REGISTERED
+            registration.save(update_fields=["status", "updated_at"])
+        note = _("Walk-in %(name)s matched to %(official)s") % {
+            "name": walk_in.full_name,
+            "official": official.full_name,
+        }
+        for attendance in Attendance.objects.select_for_update().filter(
+            walk_in=walk_in, registration__isnull=True
+        ):
+            taken = Attendance.objects.filter(
+                day=attendance.day, registration=registration
+            ).exists()
+            if taken:
+                # The official already has a row that day: mark it, keep the walk-in row as is.
+                attendance_mark(
+                    day=attendance.day,
+                    registration=registration,
+                    status=attendance.status,
+                    method=AttendanceMethod.WALK_IN,
+                    by=by,
+                    note=note,
+                    at=now,
+                )
+            else:
+                # The walk-in's row now belongs to the registration: one row, history intact.
+                attendance.registration = registration
+                attendance.save(update_fields=["registration"])
+                _change(
+                    attendance,
+                    old=attendance.status,
+                    by=by,
+                    method=AttendanceMethod.WALK_IN,
+                    at=now,
+                    note=note,
+                )
+        walk_in.matched_official = official
+        walk_in.matched_by = by
+        walk_in.matched_at = now
+        walk_in.save(update_fields=["matched_official", "matched_by", "matched_at"])
+    return registration
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def fold_text(text: str) -> str:
+    """Vietnamese-ish collation key: accents are secondary, Đ sorts after D."""
+    text = (text or "").lower().replace("đ", "d\uffff")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def name_sort_key(full_name: str) -> tuple:
+    """Vietnamese lists sort by given name (the last word), then by the full name."""
+    words = (full_name or "").split()
+    return (fold_text(words[-1] if words else ""), fold_text(full_name), full_name)
+
+
+def search_key(text: str) -> str:
+    """Accent-free, lower-case, single-spaced: "Đức" and "duc" match."""
+    return " ".join(fold_text(text).replace("\uffff", "").split())
+
+
+def name_matches(full_name: str, query: str) -> bool:
+    return search_key(query) in search_key(full_name)
+
+
+@dataclass
+class RosterEntry:
+    number: int
+    registration: Registration
+    full_name: str
+    staff_code: str
+    agency: str
+    position: str
+    attendance: Attendance | None
+
+
+def session_roster(*, session) -> list[Registration]:
+    """Roster registrations in sign-in sheet order, each with ``current_posts``; 2 queries."""
+    current_posts = Assignment.objects.filter(end_date__isnull=True).order_by("-start_date", "-pk")
+    registrations = list(
+        Registration.objects.filter(session=session, status__in=ROSTER_STATUSES)
+        .select_related("official", "agency")
+        .prefetch_related(
+            Prefetch("official__assignments", queryset=current_posts, to_attr="current_posts")
+        )
+    )
+    registrations.sort(key=lambda r: (name_sort_key(r.official.full_name), r.pk))
+    return registrations
+
+
+def day_roster(*, day: SessionDay) -> list[RosterEntry]:
+    """The day's roster, numbered as on the printed sign-in sheet, with each mark; 3 queries."""
+    marks = {
+        a.registration_id: a for a in Attendance.objects.filter(day=day, registration__isnull=False)
+    }
+    entries = []
+    for number, registration in enumerate(session_roster(session=day.session), start=1):
+        posts = registration.official.current_posts
+        position = (
+            (posts[0].position_title or posts[0].get_position_kind_display()) if posts else ""
+        )
+        entries.append(
+            RosterEntry(
+                number=number,
+                registration=registration,
+                full_name=registration.official.full_name,
+                staff_code=registration.official.staff_code or "",
+                agency=registration.agency.name if registration.agency else "",
+                position=position,
+                attendance=marks.get(registration.pk),
+            )
+        )
+    return entries
+
+
+def day_counts(*, day: SessionDay) -> dict[str, int]:
+    """Counts per status for the day: registrations plus walk-ins not matched yet."""
+    rows = (
+        Attendance.objects.filter(day=day)
+        .filter(Q(registration__isnull=False) | Q(walk_in__matched_official__isnull=True))
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {status: 0 for status in AttendanceStatus.values}
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lms.agencies.models import Agency, Assignment, Official, PositionKind
+from lms.core.access import EVERYWHERE, scope_paths
+from lms.core.models import Role
+from lms.courses.models import CoursePage
+from lms.quizzes.models import Quiz
+from lms.users.models import User
+
+from . import services
+from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+
+
+def agencies_in_scope(user, *roles):
+    prefixes = scope_paths(user, *roles)
+    qs = Agency.objects.filter(valid_to__isnull=True).order_by("path")
+    if EVERYWHERE in prefixes:
+        return qs
+    q = Q(pk__in=[])
+    for prefix in prefixes:
+        q |= Q(path__startswith=prefix)
+    return qs.filter(q)
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        depth = max(obj.depth - 1, 0)
+        return f"{'— ' * depth}{obj.name}{f' ({obj.code})' if obj.code else ''}"
+
+
+class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        depth = max(obj.depth - 1, 0)
+        return f"{'— ' * depth}{obj.name}{f' ({obj.code})' if obj.code else ''}"
+
+
+class SessionForm(forms.ModelForm):
+    days = forms.CharField(
+        label=_("Days"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "15/12/2026 08:00-11:30"}),
+        help_text=_("One day per line: dd/mm/yyyy hh:mm-hh:mm, e.g. 15/12/2026 08:00-11:30."),
+    )
+    target_positions = forms.MultipleChoiceField(
+        label=_("Target positions"),
+        choices=PositionKind.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": len(PositionKind.choices)}),
+        help_text=_("Choose none to invite every position."),
+    )
+    registration_deadline = forms.DateTimeField(
+        label=_("Registration deadline"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "title",
+            "course",
+            "description",
+            "host_agency",
+            "venue",
+            "address",
+            "days",
+            "trainers",
+            "capacity",
+            "target_agencies",
+            "target_positions",
+            "registration_deadline",
+            "status",
+            "min_attendance_percent",
+            "late_after_minutes",
+            "pre_test",
+            "post_test",
+        ]
+        field_classes = {
+            "host_agency": AgencyChoiceField,
+            "target_agencies": AgencyMultipleChoiceField,
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        scope = agencies_in_scope(user, Role.TRAINER)
+        self.fields["host_agency"].queryset = scope
+        self.fields["target_agencies"].queryset = scope
+        self.fields["target_agencies"].widget.attrs["size"] = 8
+        self.fields["target_agencies"].required = False
+        self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
+        self.fields["trainers"].queryset = (
+            User.objects.filter(Q(role_assignments__role=Role.TRAINER) | Q(pk=user.pk))
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["pre_test"].queryset = Quiz.objects.filter(draft=False)
+        self.fields["post_test"].queryset = Quiz.objects.filter(draft=False)
+        self.fields["status"].choices = [
+            (SessionStatus.DRAFT, SessionStatus.DRAFT.label),
+            (SessionStatus.SCHEDULED, SessionStatus.SCHEDULED.label),
+            (SessionStatus.OPEN, SessionStatus.OPEN.label),
+        ] + ([(SessionStatus.CANCELLED, SessionStatus.CANCELLED.label)] if self.instance.pk else [])
+        self.fields["min_attendance_percent"].widget.attrs.update({"min": 1, "max": 100})
+        if self.instance.pk and "days" not in self.initial:
+            self.initial["days"] = services.format_days(self.instance.days.all())
+        if not self.instance.pk and not self.initial.get("trainers"):
+            self.initial["trainers"] = [user.pk]
+
+    def clean_days(self):
+        return services.parse_days(self.cleaned_data["days"])
+
+    def clean_min_attendance_percent(self):
+        value = self.cleaned_data["min_attendance_percent"]
+        if not 1 <= value <= 100:
+            raise ValidationError(_("Give a percentage from 1 to 100."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        deadline, days = cleaned.get("registration_deadline"), cleaned.get("days")
+        if deadline and days and deadline.date() > days[0].date:
+            self.add_error(
+                "registration_deadline", _("The deadline must not be after the first day.")
+            )
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        days = data.pop("days")
+        trainers = list(data.pop("trainers"))
+        targets = list(data.pop("target_agencies"))
+        return {"days": days, "trainers": trainers, "target_agencies": targets, **data}
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (CSV or XLSX)"),
+        help_text=_(
+            "First row: staff_code, or full_name and agency_code. "
+            "Every row must match one official."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 5 MB."))
+        try:
+            self.official_ids = services.roster_parse(name=upload.name, content=upload.read())
+        except services.RosterError as exc:
+            raise ValidationError(exc.messages) from exc
+        return upload
+
+
+class SecretaryRegisterForm(forms.Form):
+    officials = forms.ModelMultipleChoiceField(
+        label=_("Officials"), queryset=Official.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, user, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        prefixes = scope_paths(user, Role.ISO_SECRETARY)
+        q = Q()
+        if EVERYWHERE not in prefixes:
+            q = Q(pk__in=[])
+            for prefix in prefixes:
+                q |= Q(agency__path__startswith=prefix)
+        target_q = Q()
+        for agency in session.target_agencies.all():
+            target_q |= Q(agency__path__startswith=agency.path)
+        if not session.target_agencies.all():
+            target_q = Q(agency__path__startswith=session.host_agency.path)
+        from .services import _current_assignments_q, _today
+
+        assignments = (
+            Assignment.objects.filter(_current_assignments_q(_today())).filter(q).filter(target_q)
+        )
+        if session.target_positions:
+            assignments = assignments.filter(position_kind__in=session.target_positions)
+        self.fields["officials"].queryset = (
+            Official.objects.filter(pk__in=assignments.values("official_id"))
+            .exclude(
+                pk__in=Registration.objects.filter(
+                    session=session,
+                    status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED],
+                ).values("official_id")
+            )
+            .order_by("full_name", "pk")
+        )

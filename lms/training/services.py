@@ -1,0 +1,630 @@
+"""Writes for training sessions: scheduling, rosters, registration with capacity, closing."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.agencies.models import Agency, Assignment, Official
+
+from .models import (
+    ATTENDED_STATUSES,
+    Registration,
+    RegistrationStatus,
+    SessionDay,
+    SessionStatus,
+    TrainingSession,
+)
+from .signals import session_completed
+
+ACTIVE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
+
+
+class TrainingError(Exception):
+    """A request that the session's state does not allow; the message is shown to the user."""
+
+
+class SessionFinal(TrainingError):
+    """Closed or cancelled sessions are final: no attendance or registration changes."""
+
+
+def ensure_not_final(session: TrainingSession) -> None:
+    """Raise SessionFinal if the session is closed or cancelled (attendance helpers call this)."""
+    if session.is_final:
+        raise SessionFinal(_("This session is closed; its records can no longer be changed."))
+
+
+# --- days ---------------------------------------------------------------------------------
+
+DAY_LINE = re.compile(
+    r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:h](\d{2})\s*[-–]\s*(\d{1,2})[:h](\d{2})\s*$"
+)
+
+
+@dataclass(frozen=True)
+class DaySpec:
+    date: datetime.date
+    start_time: datetime.time
+    end_time: datetime.time
+
+
+def parse_days(text: str) -> list[DaySpec]:
+    """Parse lines "dd/mm/yyyy hh:mm-hh:mm"; raise ValidationError naming every bad line."""
+    errors: list[str] = []
+    days: list[DaySpec] = []
+    seen: dict[datetime.date, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = DAY_LINE.match(line)
+        if not match:
+            errors.append(
+                _("Line %(n)d: “%(line)s” is not in the form dd/mm/yyyy hh:mm-hh:mm.")
+                % {"n": number, "line": line.strip()}
+            )
+            continue
+        d, m, y, h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            day = datetime.date(y, m, d)
+            start = datetime.time(h1, m1)
+            end = datetime.time(h2, m2)
+        except ValueError:
+            errors.append(
+                _("Line %(n)d: “%(line)s” is not a real date or time.")
+                % {"n": number, "line": line.strip()}
+            )
+            continue
+        if end <= start:
+            errors.append(
+                _("Line %(n)d: the end time must be after the start time.") % {"n": number}
+            )
+            continue
+        if day in seen:
+            errors.append(
+                _("Line %(n)d: %(date)s is already on line %(first)d.")
+                % {"n": number, "date": line.split()[0], "first": seen[day]}
+            )
+            continue
+        seen[day] = number
+        days.append(DaySpec(day, start, end))
+    if errors:
+        raise ValidationError(errors)
+    if not days:
+        raise ValidationError(_("Give at least one day."))
+    return sorted(days, key=lambda d: d.date)
+
+
+def format_days(days) -> str:
+    return "\n".join(f"{d.date:%d/%m/%Y} {d.start_time:%H:%M}-{d.end_time:%H:%M}" for d in days)
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+SCHEDULE_FIELDS = ("venue", "address")
+
+
+@transaction.atomic
+def session_create(
+    *, by, days: list[DaySpec], trainers=(), target_agencies=(), **fields
+) -> TrainingSession:
+    session = TrainingSession.objects.create(created_by=by, **fields)
+    SessionDay.objects.bulk_create(
+        SessionDay(session=session, date=d.date, start_time=d.start_time, end_time=d.end_time)
+        for d in days
+    )
+    # The creator runs the session unless other trainers are named.
+    session.trainers.set(list(trainers) or ([by] if by else []))
+    session.target_agencies.set(target_agencies)
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: TrainingSession,
+    by,
+    days: list[DaySpec] | None = None,
+    trainers=None,
+    target_agencies=None,
+    **fields,
+) -> TrainingSession:
+    """Edit a session; a change of days, venue or address, or a cancellation, is notified."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    ensure_not_final(session)
+    was_draft = session.status == SessionStatus.DRAFT
+    changed = any(k in fields and fields[k] != getattr(session, k) for k in SCHEDULE_FIELDS)
+    for key, value in fields.items():
+        setattr(session, key, value)
+    if days is not None:
+        old = {(d.date, d.start_time, d.end_time) for d in session.days.all()}
+        new = {(d.date, d.start_time, d.end_time) for d in days}
+        if old != new:
+            changed = True
+            # Days that keep their date keep their attendance rows; removed dates must have none.
+            by_date = {d.date: d for d in session.days.all()}
+            new_dates = {d.date for d in days}
+            removed = [d for date, d in by_date.items() if date not in new_dates]
+            if any(d.attendances.exists() for d in removed):
+                raise TrainingError(_("A day that already has attendance cannot be removed."))
+            SessionDay.objects.filter(pk__in=[d.pk for d in removed]).delete()
+            for spec in days:
+                existing = by_date.get(spec.date)
+                if existing:
+                    if (existing.start_time, existing.end_time) != (spec.start_time, spec.end_time):
+                        existing.start_time, existing.end_time = spec.start_time, spec.end_time
+                        existing.save(update_fields=["start_time", "end_time"])
+                else:
+                    SessionDay.objects.create(
+                        session=session,
+                        date=spec.date,
+                        start_time=spec.start_time,
+                        end_time=spec.end_time,
+                    )
+    cancelled = session.status == SessionStatus.CANCELLED
+    if (changed and not was_draft) or cancelled:
+        session.revision += 1
+    session.save()
+    if trainers is not None:
+        session.trainers.set(trainers)
+    if target_agencies is not None:
+        session.target_agencies.set(target_agencies)
+    if was_draft and session.status in (SessionStatus.SCHEDULED, SessionStatus.OPEN):
+        from .tasks import notify_invitations
+
+        ids = list(
+            session.registrations.filter(status=RegistrationStatus.INVITED).values_list(
+                "pk", flat=True
+            )
+        )
+        if ids:
+            transaction.on_commit(lambda: notify_invitations.delay(ids))
+    if cancelled:
+        from .tasks import notify_session_cancelled
+
+        _queue(notify_session_cancelled, session.pk)
+    elif changed and not was_draft:
+        from .tasks import notify_session_changed
+
+        _queue(notify_session_changed, session.pk, session.revision)
+    return session
+
+
+def session_copy_initial(*, session: TrainingSession) -> dict:
+    """Initial data for a copy of ``session`` (everything except days and people)."""
+    return {
+        "course": session.course_id,
+        "title": session.title,
+        "description": session.description,
+        "host_agency": session.host_agency_id,
+        "venue": session.venue,
+        "address": session.address,
+        "capacity": session.capacity,
+        "trainers": [u.pk for u in session.trainers.all()],
+        "target_agencies": [a.pk for a in session.target_agencies.all()],
+        "target_positions": list(session.target_positions),
+        "min_attendance_percent": session.min_attendance_percent,
+        "pre_test": session.pre_test_id,
+        "post_test": session.post_test_id,
+        "late_after_minutes": session.late_after_minutes,
+        "status": SessionStatus.DRAFT,
+    }
+
+
+def _queue(task, *args) -> None:
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+# --- rosters ------------------------------------------------------------------------------
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _current_assignments_q(day: datetime.date) -> Q:
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def current_agency_ids(official_ids) -> dict[int, int]:
+    """official id -> agency id of the current main post (latest started), in one query."""
+    found: dict[int, int] = {}
+    rows = (
+        Assignment.objects.filter(
+            _current_assignments_q(_today()), official_id__in=list(official_ids)
+        )
+        .order_by("official_id", "-start_date", "-pk")
+        .values_list("official_id", "agency_id")
+    )
+    for official_id, agency_id in rows:
+        found.setdefault(official_id, agency_id)
+    return found
+
+
+def registration_invite(*, session: TrainingSession, officials, by) -> list[Registration]:
+    """Invite officials in bulk; idempotent (officials already on the session are skipped).
+
+    Returns the new registrations. Invitation emails are queued after commit.
+    """
+    ensure_not_final(session)
+    official_ids = {o.pk if isinstance(o, Official) else int(o) for o in officials}
+    with transaction.atomic():
+        existing = set(
+            Registration.objects.filter(session=session, official_id__in=official_ids).values_list(
+                "official_id", flat=True
+            )
+        )
+        agencies = current_agency_ids(official_ids - existing)
+        now = timezone.now()
+        new = [
+            Registration(
+                session=session,
+                official_id=oid,
+                agency_id=agencies.get(oid),
+                status=RegistrationStatus.INVITED,
+                invited_by=by,
+                invited_at=now,
+            )
+            for oid in sorted(official_ids - existing)
+        ]
+        Registration.objects.bulk_create(new, ignore_conflicts=True)
+        created = list(
+            Registration.objects.filter(
+                session=session, official_id__in=[r.official_id for r in new], invited_at=now
+            )
+        )
+        # Invitations to a draft go out when it is published (see session_update).
+        if created and session.status != SessionStatus.DRAFT:
+            from .tasks import notify_invitations
+
+            ids = [r.pk for r in created]
+            transaction.on_commit(lambda: notify_invitations.delay(ids))
+    return created
+
+
+def target_official_ids(*, session: TrainingSession) -> list[int]:
+    """Officials now posted in the target agencies' subtrees with a target position (one query)."""
+    paths = [a.path for a in session.target_agencies.all()] or [session.host_agency.path]
+    q = Q()
+    for path in paths:
+        q |= Q(agency__path__startswith=path)
+    qs = Assignment.objects.filter(_current_assignments_q(_today())).filter(q)
+    if session.target_positions:
+        qs = qs.filter(position_kind__in=session.target_positions)
+    return sorted(set(qs.values_list("official_id", flat=True)))
+
+
+def session_invite_targets(*, session: TrainingSession, by) -> list[Registration]:
+    """Invite every current official of the target agencies with the target positions."""
+    return registration_invite(
+        session=session, officials=target_official_ids(session=session), by=by
+    )
+
+
+class RosterError(ValidationError):
+    pass
+
+
+def _read_rows(name: str, content: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file as dicts keyed by lower-cased headers (RosterError if bad)."""
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
+            raise RosterError(
+                _("%(file)s: not a readable XLSX file (%(error)s).") % {"file": name, "error": exc}
+            ) from exc
+        sheet = wb.worksheets[0]
+        values = [
+            ["" if v is None else str(v).strip() for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    elif lower.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RosterError(_("%(file)s: save the CSV file as UTF-8.") % {"file": name}) from exc
+        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    else:
+        raise RosterError(_("%(file)s: upload a .csv or .xlsx file.") % {"file": name})
+    if not values:
+        raise RosterError(_("%(file)s is empty.") % {"file": name})
+    headers = [h.lower() for h in values[0]]
+    if "staff_code" not in headers and not {"full_name", "agency_code"} <= set(headers):
+        raise RosterError(
+            _(
+                "%(file)s: the first row must name the columns staff_code, "
+                "or full_name and agency_code."
+            )
+            % {"file": name}
+        )
+    rows = []
+    for row in values[1:]:
+        rows.append({h: (row[i] if i < len(row) else "") for i, h in enumerate(headers)})
+    return rows
+
+
+def roster_parse(*, name: str, content: bytes) -> list[int]:
+    """Resolve every row to an official: all rows valid, or RosterError naming each bad row."""
+    rows = _read_rows(name, content)
+    codes = {r.get("staff_code", "") for r in rows} - {""}
+    by_code = dict(Official.objects.filter(staff_code__in=codes).values_list("staff_code", "pk"))
+    agency_codes = {r.get("agency_code", "") for r in rows if not r.get("staff_code")} - {""}
+    agencies = dict(
+        Agency.objects.filter(code__in=agency_codes, valid_to__isnull=True).values_list(
+            "code", "pk"
+        )
+    )
+    names: dict[tuple[int, str], list[int]] = {}
+    if agencies:
+        for agency_id, official_id, full_name in Assignment.objects.filter(
+            _current_assignments_q(_today()), agency_id__in=agencies.values()
+        ).values_list("agency_id", "official_id", "official__full_name"):
+            ids = names.setdefault((agency_id, full_name.casefold().strip()), [])
+            if official_id not in ids:
+                ids.append(official_id)
+    errors: list[str] = []
+    found: list[int] = []
+    for number, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue
+        code = row.get("staff_code", "")
+        if code:
+            if code not in by_code:
+                errors.append(
+                    _("%(file)s row %(n)d: no official has staff code “%(code)s”.")
+                    % {"file": name, "n": number, "code": code}
+                )
+            else:
+                found.append(by_code[code])
+            continue
+        full_name, agency_code = row.get("full_name", ""), row.get("agency_code", "")
+        if not full_name or not agency_code:
+            errors.append(
+                _("%(file)s row %(n)d: give staff_code, or full_name and agency_code.")
+                % {"file": name, "n": number}
+            )
+            continue
+        if agency_code not in agencies:
+            errors.append(
+                _("%(file)s row %(n)d: no current agency has code “%(code)s”.")
+                % {"file": name, "n": number, "code": agency_code}
+            )
+            continue
+        matches = names.get((agencies[agency_code], full_name.casefold()), [])
+        if not matches:
+            errors.append(
+                _("%(file)s row %(n)d: no official named “%(name)s” works in agency %(code)s.")
+                % {"file": name, "n": number, "name": full_name, "code": agency_code}
+            )
+        elif len(matches) > 1:
+            errors.append(
+                _(
+                    "%(file)s row %(n)d: several officials named “%(name)s” work in agency "
+                    "%(code)s; use staff_code."
+                )
+                % {"file": name, "n": number, "name": full_name, "code": agency_code}
+            )
+        else:
+            found.append(matches[0])
+    if errors:
+        raise RosterError(errors)
+    if not found:
+        raise RosterError(_("%(file)s has no rows of officials.") % {"file": name})
+    return list(dict.fromkeys(found))
+
+
+def roster_upload(*, session: TrainingSession, name: str, content: bytes, by) -> list[Registration]:
+    """Validate the whole file, then invite everyone in it (all or nothing)."""
+    ids = roster_parse(name=name, content=content)
+    return registration_invite(session=session, officials=ids, by=by)
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+def _lock_session(session_id: int) -> TrainingSession:
+    return TrainingSession.objects.select_for_update().get(pk=session_id)
+
+
+def _registered_count(session_id: int) -> int:
+    return Registration.objects.filter(
+        session_id=session_id, status=RegistrationStatus.REGISTERED
+    ).count()
+
+
+def registration_register(*, session: TrainingSession, official: Official, by=None) -> Registration:
+    """Register (or waitlist when full). Capacity is checked under a lock on the session row."""
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        ensure_not_final(session)
+        if session.status != SessionStatus.OPEN:
+            raise TrainingError(_("Registration for this session is not open."))
+        if session.registration_deadline and timezone.now() > session.registration_deadline:
+            raise TrainingError(_("The registration deadline has passed."))
+        registration = (
+            Registration.objects.select_for_update()
+            .filter(session=session, official=official)
+            .first()
+        )
+        if registration and registration.status in ACTIVE_STATUSES:
+            return registration
+        if registration is None:
+            agency_id = current_agency_ids([official.pk]).get(official.pk)
+            registration = Registration(session=session, official=official, agency_id=agency_id)
+        full = session.capacity is not None and _registered_count(session.pk) >= session.capacity
+        registration.status = (
+            RegistrationStatus.WAITLISTED if full else RegistrationStatus.REGISTERED
+        )
+        registration.registered_at = timezone.now()
+        registration.registered_by = by
+        registration.cancelled_at = None
+        registration.save()
+    return registration
+
+
+def registration_decline(*, registration: Registration, by=None) -> Registration:
+    """Decline an invitation; for a registered place this is a cancellation."""
+    if registration.status in ACTIVE_STATUSES:
+        return registration_cancel(registration=registration, by=by)
+    with transaction.atomic():
+        session = _lock_session(registration.session_id)
+        ensure_not_final(session)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == RegistrationStatus.INVITED:
+            registration.status = RegistrationStatus.DECLINED
+            registration.save(update_fields=["status", "updated_at"])
+    return registration
+
+
+def registration_cancel(*, registration: Registration, by=None) -> Registration:
+    """Cancel a place; the first waitlisted official is promoted into a freed seat and notified."""
+    with transaction.atomic():
+        session = _lock_session(registration.session_id)
+        ensure_not_final(session)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in ACTIVE_STATUSES:
+            return registration
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        waitlist_promote(session=session)
+    return registration
+
+
+def waitlist_promote(*, session: TrainingSession) -> list[Registration]:
+    """Fill free seats from the waitlist, first come first served (session row locked)."""
+    promoted = []
+    free = None if session.capacity is None else session.capacity - _registered_count(session.pk)
+    waiting = Registration.objects.filter(
+        session=session, status=RegistrationStatus.WAITLISTED
+    ).order_by("registered_at", "pk")
+    if free is not None:
+        waiting = waiting[: max(free, 0)]
+    for registration in waiting:
+        registration.status = RegistrationStatus.REGISTERED
+        registration.save(update_fields=["status", "updated_at"])
+        promoted.append(registration)
+    if promoted:
+        from .tasks import notify_promotion
+
+        for registration in promoted:
+            _queue(notify_promotion, registration.pk)
+    return promoted
+
+
+def secretary_register(*, session: TrainingSession, officials, by) -> list[Registration]:
+    """An ISO secretary registers officials (scope checked by the caller/form)."""
+    return [registration_register(session=session, official=o, by=by) for o in officials]
+
+
+# --- closing ------------------------------------------------------------------------------
+
+
+def _post_test_checker():
+    try:
+        from lms.quizzes import selectors as quiz_selectors
+    except ImportError:
+        return None
+    return getattr(quiz_selectors, "quiz_passed", None)
+
+
+def session_close(*, session: TrainingSession, by) -> dict:
+    """Close the session: compute attendance and completion for every registered official.
+
+    Present and late count as attended. Completed registrations send ``session_completed``.
+    Closed sessions are final. Returns counts.
+    """
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        ensure_not_final(session)
+        day_count = session.days.count()
+        checker = _post_test_checker() if session.post_test_id else None
+        registrations = list(
+            Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+            .select_related("official")
+            .annotate(
+                attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED_STATUSES))
+            )
+        )
+        completed = []
+        for registration in registrations:
+            percent = (
+                (Decimal(registration.attended) * 100 / day_count).quantize(
+                    Decimal("0.01"), ROUND_HALF_UP
+                )
+                if day_count
+                else Decimal(0)
+            )
+            attended_ok = day_count > 0 and percent >= session.min_attendance_percent
+            passed = None
+            if checker is not None:
+                passed = bool(checker(official=registration.official, quiz=session.post_test))
+            registration.attendance_percent = percent
+            registration.post_test_passed = passed
+            if not attended_ok:
+                registration.completed = False
+                registration.completion_reason = _(
+                    "Attendance %(percent)s %% is below the required %(required)d %%."
+                ) % {
+                    "percent": f"{percent:.0f}",
+                    "required": session.min_attendance_percent,
+                }
+            elif passed is False:
+                registration.completed = False
+                registration.completion_reason = _("The post-test was not passed.")
+            else:
+                registration.completed = True
+                registration.completion_reason = (
+                    _("Attendance and post-test requirements met.")
+                    if passed
+                    else _("Attendance requirement met.")
+                )
+                completed.append(registration)
+        Registration.objects.bulk_update(
+            registrations,
+            [
+                "attendance_percent",
+                "post_test_passed",
+                "completed",
+                "completion_reason",
+                "updated_at",
+            ],
+        )
+        # Those still waiting or invited did not take part.
+        Registration.objects.filter(
+            session=session, status__in=[RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED]
+        ).update(
+            completed=False, completion_reason=_("Did not take part."), updated_at=timezone.now()
+        )
+        session.status = SessionStatus.CLOSED
+        session.closed_at = timezone.now()
+        session.closed_by = by
+        session.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        for registration in completed:
+            session_completed.send(sender=TrainingSession, registration=registration)
+    return {"registered": len(registrations), "completed": len(completed)}
+
+
+def notification_claim(*, key: str, kind: str, registration_id: int | None = None) -> bool:
+    """Record a notification being sent; False if it was sent already (use inside atomic)."""
+    from .models import NotificationLog
+
+    try:
+        with transaction.atomic():
+            NotificationLog.objects.create(key=key, kind=kind, registration_id=registration_id)
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,553 @@
+"""Attendance views: the trainer's roster, QR check-in, card scanning, paper sheets, walk-ins."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lms.agencies.models import Official
+from lms.agencies.selectors import official_for_user
+from lms.core.access import can, is_platform_admin, require, scope_q
+from lms.core.models import Role
+
+from . import attendance as svc
+from . import checkin, pdf, sheets
+from .models import (
+    AttendanceMethod,
+    AttendanceStatus,
+    Registration,
+    SessionDay,
+    TrainingSession,
+    WalkIn,
+)
+
+# A check-in code opened (GET) while valid may be confirmed (POST) or survive a login this long.
+CHECKIN_GRACE_SECONDS = 10 * 60
+SESSION_KEY = "training_checkin_seen"
+
+
+def _day(session_pk: int, day_pk: int) -> SessionDay:
+    return get_object_or_404(
+        SessionDay.objects.select_related("session", "session__host_agency"),
+        pk=day_pk,
+        session_id=session_pk,
+    )
+
+
+def _trainer_day(request, pk: int, day_pk: int) -> SessionDay:
+    """The day, after checking the user may take attendance for its session."""
+    if not request.user.is_authenticated:
+        raise _LoginNeeded
+    day = _day(pk, day_pk)
+    require(request.user, "training.take_attendance", day.session)
+    return day
+
+
+class _LoginNeeded(Exception):
+    pass
+
+
+def trainer_view(view):
+    """Anonymous users go to login; others need training.take_attendance on the session."""
+
+    def wrapper(request, pk, day_pk, **kwargs):
+        try:
+            day = _trainer_day(request, pk, day_pk)
+        except _LoginNeeded:
+            return redirect_to_login(request.get_full_path())
+        return view(request, day, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _hhmm(moment) -> str:
+    return time_format(timezone.localtime(moment), "H:i")
+
+
+def _take_url(day: SessionDay, q: str = "") -> str:
+    url = reverse("training:attendance_take", kwargs={"pk": day.session_id, "day_pk": day.pk})
+    return f"{url}?{urlencode({'q': q})}" if q else url
+
+
+STATUS_CHOICES = [
+    (AttendanceStatus.PRESENT, gettext_lazy("Present")),
+    (AttendanceStatus.LATE, gettext_lazy("Late")),
+    (AttendanceStatus.EXCUSED, gettext_lazy("Excused")),
+    (AttendanceStatus.ABSENT, gettext_lazy("Absent")),
+]
+
+
+# --- 1. the trainer's roster ----------------------------------------------------------------
+
+
+@never_cache
+@trainer_view
+def attendance_take(request, day):
+    """The trainer's phone page: one row per official, one tap per status."""
+    q = request.GET.get("q", "").strip()
+    roster = svc.day_roster(day=day)
+    if q:
+        roster = [
+            e
+            for e in roster
+            if svc.name_matches(e.full_name, q) or q.lower() == e.staff_code.lower()
+        ]
+    walk_ins = list(WalkIn.objects.filter(day=day).select_related("matched_official"))
+    context = {
+        "session": day.session,
+        "day": day,
+        "days": list(day.session.days.all()),
+        "roster": roster,
+        "q": q,
+        "counts": svc.day_counts(day=day),
+        "statuses": STATUS_CHOICES,
+        "walk_ins": walk_ins,
+        "closed": day.session.is_final,
+    }
+    return render(request, "training/attendance/take.html", context)
+
+
+@require_POST
+@trainer_view
+def attendance_mark(request, day):
+    """One tap sets one status; fetch/htmx gets the row back, plain forms a redirect."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("official", "agency"),
+        pk=request.POST.get("registration") or 0,
+        session_id=day.session_id,
+    )
+    status = request.POST.get("status", "")
+    q = request.POST.get("q", "")
+    error = ""
+    try:
+        svc.attendance_mark(
+            day=day,
+            registration=registration,
+            status=status,
+            method=AttendanceMethod.TRAINER,
+            by=request.user,
+        )
+    except svc.AttendanceError as exc:
+        error = str(exc)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(_take_url(day, q))
+    entry = next((e for e in svc.day_roster(day=day) if e.registration.pk == registration.pk), None)
+    context = {
+        "entry": entry,
+        "day": day,
+        "statuses": STATUS_CHOICES,
+        "counts": svc.day_counts(day=day),
+        "error": error,
+        "q": q,
+        "closed": day.session.is_final,
+        "oob": True,
+    }
+    response = render(
+        request, "training/attendance/_row.html", context, status=409 if error else 200
+    )
+    return response
+
+
+# --- 2. QR self check-in --------------------------------------------------------------------
+
+
+def _checkin_url(request, day, token) -> str:
+    return request.build_absolute_uri(
+        reverse("training:checkin", kwargs={"pk": day.session_id, "day_pk": day.pk, "token": token})
+    )
+
+
+def _qr_context(request, day):
+    token = checkin.checkin_token_issue(day=day)
+    url = _checkin_url(request, day, token)
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(border=2, omitsize=True, title=_("Check-in QR code"))
+    return {
+        "day": day,
+        "session": day.session,
+        "svg": svg,
+        "url": url,
+        "counts": svc.day_counts(day=day),
+    }
+
+
+@never_cache
+@trainer_view
+def checkin_display(request, day):
+    """The projector page: a QR code that changes every 30 seconds."""
+    context = _qr_context(request, day)
+    context["closed"] = day.session.is_final
+    context["refresh_ms"] = 10_000
+    return render(request, "training/attendance/checkin_display.html", context)
+
+
+@never_cache
+@trainer_view
+def checkin_qr(request, day):
+    """The current QR only (polled by the projector page)."""
+    if day.session.is_final:
+        return HttpResponse(status=410)
+    return render(request, "training/attendance/_qr.html", _qr_context(request, day))
+
+
+def _seen(request) -> dict:
+    return request.session.get(SESSION_KEY, {})
+
+
+def _remember_token(request, day, token) -> None:
+    seen = {k: v for k, v in _seen(request).items() if time.time() - v < CHECKIN_GRACE_SECONDS}
+    seen[f"{day.pk}:{token}"] = time.time()
+    request.session[SESSION_KEY] = seen
+
+
+def _token_seen_recently(request, day, token) -> bool:
+    stamp = _seen(request).get(f"{day.pk}:{token}")
+    return stamp is not None and time.time() - stamp < CHECKIN_GRACE_SECONDS
+
+
+def _refuse(request, day, message, status):
+    context = {"day": day, "session": day.session, "message": message}
+    return render(request, "training/attendance/checkin_refused.html", context, status=status)
+
+
+@never_cache
+def checkin_view(request, pk, day_pk, token):
+    """The URL in the QR code: GET asks to confirm, POST marks present or late."""
+    day = _day(pk, day_pk)
+    if not _token_seen_recently(request, day, token):
+        try:
+            checkin.checkin_token_verify(token=token, day=day)
+        except checkin.TokenError as exc:
+            return _refuse(request, day, exc.message, status=400)
+        # Valid now: remember it, so logging in first or confirming a bit later still works.
+        _remember_token(request, day, token)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = day.session
+    if session.is_final:
+        return _refuse(request, day, _("This session is closed: check-in is over."), status=403)
+    if not can(request.user, "training.checkin_self", session):
+        return _refuse(
+            request,
+            day,
+            _("You are not on the list of participants of this session. Please see the trainer."),
+            status=403,
+        )
+    registration = svc.registration_for_checkin(day=day, official=official_for_user(request.user))
+    existing = registration.attendances.filter(day=day, status__in=svc.ATTENDED_STATUSES).first()
+    context = {"day": day, "session": session, "registration": registration, "token": token}
+    if existing is not None:
+        context["done"] = existing
+        context["message"] = _("You already checked in at %(time)s.") % {
+            "time": _hhmm(existing.marked_at)
+        }
+        return render(request, "training/attendance/checkin.html", context)
+    if request.method == "POST":
+        result = svc.attendance_arrive(
+            day=day, registration=registration, method=AttendanceMethod.QR, by=request.user
+        )
+        context["done"] = result.attendance
+        if result.already:
+            context["message"] = _("You already checked in at %(time)s.") % {
+                "time": _hhmm(result.attendance.marked_at)
+            }
+        else:
+            context["message"] = _("Checked in at %(time)s: %(status)s.") % {
+                "time": _hhmm(result.attendance.marked_at),
+                "status": result.attendance.get_status_display(),
+            }
+    return render(request, "training/attendance/checkin.html", context)
+
+
+# --- 3. cards scanned by the trainer --------------------------------------------------------
+
+
+class CardScanForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Card code"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "inputmode": "text"}
+        ),
+        help_text=gettext_lazy(
+            "Scan the QR code on the official's card, or type the code printed under it."
+        ),
+    )
+
+
+@never_cache
+@trainer_view
+def card_scan(request, day):
+    """The trainer's phone: a scanner (keyboard or camera) fills the code, posting marks arrival."""
+    result = None
+    form = CardScanForm()
+    if request.method == "POST":
+        bound = CardScanForm(request.POST)
+        if bound.is_valid():
+            result = _scan(request, day, bound.cleaned_data["code"])
+        else:
+            form = bound
+    context = {
+        "day": day,
+        "session": day.session,
+        "form": form,
+        "result": result,
+        "counts": svc.day_counts(day=day),
+    }
+    return render(request, "training/attendance/card_scan.html", context)
+
+
+def _scan(request, day, code) -> dict:
+    reg_id = checkin.card_code_registration_id(code)
+    registration = (
+        Registration.objects.filter(pk=reg_id, session_id=day.session_id)
+        .select_related("official", "session")
+        .first()
+        if reg_id
+        else None
+    )
+    if registration is None or not checkin.card_code_matches(code=code, registration=registration):
+        return {"ok": False, "message": _("This card is not for this session.")}
+    if registration.status not in svc.ROSTER_STATUSES:
+        return {
+            "ok": False,
+            "message": _("%(name)s's registration is cancelled.") % {"name": registration.official},
+        }
+    try:
+        arrival = svc.attendance_arrive(
+            day=day, registration=registration, method=AttendanceMethod.CARD, by=request.user
+        )
+    except svc.AttendanceError as exc:
+        return {"ok": False, "message": str(exc)}
+    when = _hhmm(arrival.attendance.marked_at)
+    if arrival.already:
+        message = _("%(name)s already checked in at %(time)s.") % {
+            "name": registration.official,
+            "time": when,
+        }
+    else:
+        message = _("%(name)s: %(status)s at %(time)s.") % {
+            "name": registration.official,
+            "status": arrival.attendance.get_status_display(),
+            "time": when,
+        }
+    return {"ok": True, "message": message}
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def roster_cards_pdf(request, pk):
+    """Printable QR cards for every official on the roster, 8 per A4 page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = get_object_or_404(TrainingSession, pk=pk)
+    require(request.user, "training.take_attendance", session)
+    cards = [
+        pdf.Card(
+            full_name=registration.official.full_name,
+            agency=registration.agency.name if registration.agency else "",
+            code=checkin.card_code(registration=registration),
+        )
+        for registration in svc.session_roster(session=session)
+    ]
+    return _pdf_response(
+        pdf.roster_cards_pdf(session_title=session.title, cards=cards), f"cards-{session.pk}.pdf"
+    )
+
+
+# --- 4. paper -------------------------------------------------------------------------------
+
+
+def _session_page_url(request, day) -> str:
+    try:
+        url = reverse("training:session_detail", kwargs={"pk": day.session_id})
+    except NoReverseMatch:
+        url = _take_url(day)
+    return request.build_absolute_uri(url)
+
+
+@trainer_view
+def signin_sheet_pdf(request, day):
+    """The A4 landscape sign-in sheet for one day, numbered as the import expects."""
+    session = day.session
+    rows = [
+        pdf.SheetRow(number=e.number, full_name=e.full_name, agency=e.agency, position=e.position)
+        for e in svc.day_roster(day=day)
+    ]
+    content = pdf.signin_sheet_pdf(
+        title=session.title,
+        day_label=f"{day.date:%d/%m/%Y} {day.start_time:%H:%M}–{day.end_time:%H:%M}",
+        venue=", ".join(filter(None, [session.venue, session.address])),
+        rows=rows,
+        qr_url=_session_page_url(request, day),
+    )
+    return _pdf_response(content, f"sign-in-{session.pk}-{day.date:%Y%m%d}.pdf")
+
+
+class SheetUploadForm(forms.Form):
+    data_file = forms.FileField(
+        label=gettext_lazy("Marked sheet (CSV or XLSX)"),
+        help_text=gettext_lazy(
+            "Columns: No. or staff_code or name, and status (có mặt, đi muộn, vắng có phép, vắng)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    evidence = forms.FileField(
+        label=gettext_lazy("Scanned signed sheet (PDF or image)"),
+        help_text=gettext_lazy("Kept as evidence of the attendance record."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.webp"}),
+    )
+
+
+@trainer_view
+def sheet_upload(request, day):
+    """Import the marked sign-in sheet: every row checked first, then all marked or none."""
+    errors: list[str] = []
+    form = SheetUploadForm()
+    if request.method == "POST":
+        form = SheetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = sheets.sheet_import(
+                    day=day,
+                    data_file=form.cleaned_data["data_file"],
+                    evidence=form.cleaned_data["evidence"],
+                    by=request.user,
+                )
+            except sheets.SheetError as exc:
+                errors = exc.errors
+            except svc.AttendanceError as exc:
+                errors = [str(exc)]
+            else:
+                messages.success(
+                    request,
+                    _("Sign-in sheet imported: %(marked)d marked, %(unchanged)d unchanged.")
+                    % {"marked": result.marked, "unchanged": result.unchanged},
+                )
+                return redirect(_take_url(day))
+    context = {
+        "day": day,
+        "session": day.session,
+        "form": form,
+        "errors": errors,
+        "closed": day.session.is_final,
+    }
+    return render(
+        request, "training/attendance/sheet_upload.html", context, status=400 if errors else 200
+    )
+
+
+# --- 5. walk-ins ----------------------------------------------------------------------------
+
+
+class WalkInForm(forms.Form):
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    agency_name = forms.CharField(label=gettext_lazy("Agency"), max_length=255, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False)
+
+
+@trainer_view
+def walkin_add(request, day):
+    """Someone not on the list is here: record them and mark them present."""
+    form = WalkInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            walk_in = svc.walkin_add(day=day, by=request.user, **form.cleaned_data)
+        except svc.AttendanceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added as a walk-in and marked present.") % {"name": walk_in},
+            )
+            return redirect(_take_url(day))
+    context = {"day": day, "session": day.session, "form": form, "closed": day.session.is_final}
+    return render(request, "training/attendance/walkin_add.html", context)
+
+
+def _candidates(user, q: str):
+    """Officials in the user's trainer scope whose name or staff code matches ``q`` (20 at most)."""
+    if len(q) < 2:
+        return []
+    officials = Official.objects.all()
+    if not is_platform_admin(user):
+        officials = officials.filter(scope_q(user, Role.TRAINER, field="assignments__agency"))
+    officials = officials.filter(Q(full_name__icontains=q) | Q(staff_code__iexact=q) | Q(phone=q))
+    return list(officials.distinct().order_by("full_name", "pk")[:20])
+
+
+def walkin_match(request, pk, walkin_pk):
+    """Link a walk-in to an official: search, then confirm; creates their registration."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    walk_in = get_object_or_404(
+        WalkIn.objects.select_related("session", "day", "matched_official"),
+        pk=walkin_pk,
+        session_id=pk,
+    )
+    require(request.user, "training.take_attendance", walk_in.session)
+    day = walk_in.day
+    day.session = walk_in.session
+    if request.method == "POST":
+        try:
+            official_pk = int(request.POST.get("official", ""))
+        except ValueError:
+            raise Http404 from None
+        official = get_object_or_404(Official, pk=official_pk)
+        if not _official_in_scope(request.user, official):
+            raise PermissionDenied("official outside scope")
+        try:
+            svc.walkin_match(walk_in=walk_in, official=official, by=request.user)
+        except svc.AttendanceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(walkin)s is now recorded as %(official)s.")
+                % {"walkin": walk_in.full_name, "official": official},
+            )
+        return redirect(_take_url(day))
+    q = request.GET.get("q", walk_in.full_name).strip()
+    context = {
+        "walk_in": walk_in,
+        "day": day,
+        "session": walk_in.session,
+        "q": q,
+        "candidates": _candidates(request.user, q),
+        "closed": walk_in.session.is_final,
+    }
+    return render(request, "training/attendance/walkin_match.html", context)
+
+
+def _official_in_scope(user, official) -> bool:
+    if is_platform_admin(user):
+        return True
+    return (
+        Official.objects.filter(pk=official.pk)
+        .filter(scope_q(user, Role.TRAINER, field="assignments__agency"))
+        .exists()
+    )

@@ -1,0 +1,21 @@
+"""Role × scope cases for the agencies app (see tests/core/test_access_matrix.py)."""
+
+VIEWERS = {"trainer", "iso_secretary", "steering", "admin"}
+
+CASES = [
+    {"name": "agencies:agency_list", "allowed": VIEWERS},
+    {
+        "name": "agencies:agency_detail",
+        "kwargs": lambda world: {"pk": world["commune_a1"].pk},
+        "allowed": VIEWERS,
+        "scoped": True,
+    },
+    {
+        "id": "agencies:agency_detail-province",
+        "name": "agencies:agency_detail",
+        "kwargs": lambda world: {"pk": world["province_a"].pk},
+        "allowed": VIEWERS,
+        "scoped": True,
+    },
+    {"name": "agencies:import_officials", "allowed": {"iso_secretary", "admin"}},
+]

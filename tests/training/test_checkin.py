@@ -1,0 +1,242 @@
+"""Rotating QR tokens: the pure window logic and the check-in pages end to end."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from lms.training import checkin
+from lms.training.attendance import arrival_status, attendance_arrive
+from lms.training.models import (
+    Attendance,
+    AttendanceChange,
+    AttendanceMethod,
+    AttendanceStatus,
+    SessionStatus,
+)
+from tests.factories.training_attendance import DayFactory, SessionFactory, attendance_world
+
+T0 = datetime.datetime(2026, 12, 1, 1, 0, 0, tzinfo=datetime.UTC)  # 08:00 in Hà Nội
+
+
+@pytest.fixture
+def world(make_user, tree):
+    return attendance_world(make_user, tree)
+
+
+def _url(day, token):
+    return reverse(
+        "training:checkin", kwargs={"pk": day.session_id, "day_pk": day.pk, "token": token}
+    )
+
+
+def _text(response):
+    return response.content.decode()
+
+
+def _has(response, message):
+    return escape(str(message)) in _text(response)
+
+
+# --- pure token logic -----------------------------------------------------------------------
+
+
+def test_token_valid_in_its_window_and_the_next(world):
+    day = world["day"]
+    start = datetime.datetime.fromtimestamp(checkin.window_index(T0) * 30, tz=datetime.UTC)
+    token = checkin.checkin_token_issue(day=day, at=start)
+    for seconds in (0, 29, 30, 59):
+        assert checkin.checkin_token_verify(
+            token=token, day=day, at=start + datetime.timedelta(seconds=seconds)
+        )
+    with pytest.raises(checkin.TokenError) as err:
+        checkin.checkin_token_verify(
+            token=token, day=day, at=start + datetime.timedelta(seconds=60)
+        )
+    assert err.value.code == checkin.EXPIRED
+
+
+def test_token_changes_every_window(world):
+    day = world["day"]
+    first = checkin.checkin_token_issue(day=day, at=T0)
+    assert checkin.checkin_token_issue(day=day, at=T0 + datetime.timedelta(seconds=30)) != first
+    assert len(first) < 40
+
+
+def test_forged_and_future_tokens_are_invalid(world):
+    day = world["day"]
+    token = checkin.checkin_token_issue(day=day, at=T0)
+    window, mac = token.split(".")
+    forged = f"{window}.{'A' * len(mac)}"
+    with pytest.raises(checkin.TokenError) as err:
+        checkin.checkin_token_verify(token=forged, day=day, at=T0)
+    assert err.value.code == checkin.INVALID
+    future = checkin.checkin_token_issue(day=day, at=T0 + datetime.timedelta(minutes=5))
+    with pytest.raises(checkin.TokenError) as err:
+        checkin.checkin_token_verify(token=future, day=day, at=T0)
+    assert err.value.code == checkin.INVALID
+    for garbage in ("", "nodot", "zz!.ABC"):
+        with pytest.raises(checkin.TokenError) as err:
+            checkin.checkin_token_verify(token=garbage, day=day, at=T0)
+        assert err.value.code == checkin.MALFORMED
+
+
+def test_token_of_another_session_or_day_is_invalid(world):
+    day = world["day"]
+    other_day_same_session = DayFactory(session=day.session)
+    other_session_day = DayFactory(session=SessionFactory(host_agency=day.session.host_agency))
+    for other in (other_day_same_session, other_session_day):
+        token = checkin.checkin_token_issue(day=other, at=T0)
+        with pytest.raises(checkin.TokenError) as err:
+            checkin.checkin_token_verify(token=token, day=day, at=T0)
+        assert err.value.code == checkin.INVALID
+
+
+def test_card_codes_are_personal(world):
+    first, second = world["registrations"][:2]
+    code = checkin.card_code(registration=first)
+    assert checkin.card_code_registration_id(code) == first.pk
+    assert checkin.card_code_matches(code=code, registration=first)
+    assert not checkin.card_code_matches(code=code, registration=second)
+    assert not checkin.card_code_matches(
+        code=f"{second.pk}-{code.split('-')[1]}", registration=second
+    )
+
+
+def test_arrival_is_late_after_the_grace_period(world):
+    day = world["day"]
+    assert (
+        arrival_status(day=day, at=T0 + datetime.timedelta(minutes=15)) == AttendanceStatus.PRESENT
+    )
+    assert arrival_status(day=day, at=T0 + datetime.timedelta(minutes=16)) == AttendanceStatus.LATE
+
+
+def test_arriving_twice_keeps_one_record_and_the_first_time(world):
+    day, registration = world["day"], world["registrations"][0]
+    first = attendance_arrive(
+        day=day, registration=registration, method=AttendanceMethod.QR, by=None, at=T0
+    )
+    again = attendance_arrive(
+        day=day,
+        registration=registration,
+        method=AttendanceMethod.QR,
+        by=None,
+        at=T0 + datetime.timedelta(hours=1),
+    )
+    assert not first.already and again.already
+    assert Attendance.objects.filter(day=day, registration=registration).count() == 1
+    assert again.attendance.marked_at == T0
+    assert AttendanceChange.objects.filter(attendance=first.attendance).count() == 1
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def at_nine(monkeypatch):
+    """Freeze 'now' at 09:00 in Hà Nội on the session day (an hour after the start: late)."""
+    moment = T0 + datetime.timedelta(hours=1)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment
+
+
+def test_official_checks_in_with_the_displayed_code(client, world):
+    day = world["day"]
+    client.force_login(world["learner"])
+    token = checkin.checkin_token_issue(day=day)
+    page = client.get(_url(day, token))
+    assert page.status_code == 200 and 'method="post"' in _text(page)
+    assert not Attendance.objects.filter(day=day).exists()  # GET writes nothing
+    done = client.post(_url(day, token))
+    assert done.status_code == 200
+    attendance = Attendance.objects.get(day=day, registration=world["registrations"][0])
+    assert attendance.status == AttendanceStatus.PRESENT
+    assert attendance.method == AttendanceMethod.QR and attendance.marked_by == world["learner"]
+    hhmm = timezone.localtime(attendance.marked_at).strftime("%H:%M")
+    again = client.post(_url(day, checkin.checkin_token_issue(day=day)))
+    assert Attendance.objects.filter(day=day).count() == 1
+    assert hhmm in _text(again)
+    assert _has(again, gettext("You already checked in at %(time)s.") % {"time": hhmm})
+
+
+def test_check_in_after_the_grace_period_is_late(client, world, at_nine):
+    day = world["day"]
+    client.force_login(world["learner"])
+    response = client.post(_url(day, checkin.checkin_token_issue(day=day)))
+    assert response.status_code == 200
+    assert Attendance.objects.get(day=day).status == AttendanceStatus.LATE
+
+
+def test_expired_screenshot_is_refused(client, world):
+    day = world["day"]
+    client.force_login(world["learner"])
+    old = checkin.checkin_token_issue(day=day, at=timezone.now() - datetime.timedelta(seconds=90))
+    for method in (client.get, client.post):
+        response = method(_url(day, old))
+        assert response.status_code == 400
+        assert _has(response, checkin.MESSAGES[checkin.EXPIRED])
+    assert not Attendance.objects.exists()
+
+
+def test_forged_and_foreign_tokens_are_refused(client, world):
+    day = world["day"]
+    client.force_login(world["learner"])
+    window = checkin.checkin_token_issue(day=day).split(".")[0]
+    other = DayFactory(session=SessionFactory(host_agency=day.session.host_agency))
+    for token in (f"{window}.AAAAAAAAAAAAAAAA", checkin.checkin_token_issue(day=other)):
+        response = client.post(_url(day, token))
+        assert response.status_code == 400
+        assert _has(response, checkin.MESSAGES[checkin.INVALID])
+    assert not Attendance.objects.exists()
+
+
+def test_unregistered_official_is_told_to_see_the_trainer(client, world, make_user, tree):
+    from lms.core.models import Role
+
+    stranger = make_user(role=Role.LEARNER, agency=tree["commune_a2"], username="att_stranger")
+    client.force_login(stranger)
+    day = world["day"]
+    response = client.post(_url(day, checkin.checkin_token_issue(day=day)))
+    assert response.status_code == 403
+    assert _has(
+        response,
+        gettext("You are not on the list of participants of this session. Please see the trainer."),
+    )
+    assert not Attendance.objects.exists()
+
+
+def test_login_in_between_keeps_a_scanned_code(client, world):
+    day = world["day"]
+    token = checkin.checkin_token_issue(day=day)
+    response = client.get(_url(day, token))
+    assert response.status_code == 302 and "login" in response["Location"]
+    client.force_login(world["learner"])
+    assert client.post(_url(day, token)).status_code == 200
+    assert Attendance.objects.filter(day=day).count() == 1
+
+
+def test_closed_session_refuses_check_in(client, world):
+    day = world["day"]
+    day.session.status = SessionStatus.CLOSED
+    day.session.save()
+    client.force_login(world["learner"])
+    response = client.post(_url(day, checkin.checkin_token_issue(day=day)))
+    assert response.status_code == 403
+    assert not Attendance.objects.exists()
+
+
+def test_projector_page_and_poll_show_a_fresh_qr(client, world):
+    day = world["day"]
+    client.force_login(world["trainer"])
+    page = client.get(
+        reverse("training:checkin_display", kwargs={"pk": day.session_id, "day_pk": day.pk})
+    )
+    assert page.status_code == 200 and "<svg" in _text(page)
+    qr = client.get(reverse("training:checkin_qr", kwargs={"pk": day.session_id, "day_pk": day.pk}))
+    assert qr.status_code == 200 and "<svg" in _text(qr)
+    token = checkin.checkin_token_issue(day=day)
+    assert token in _text(qr)
+    assert len(qr.content) < 40_000
