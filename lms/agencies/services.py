@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 from .models import Agency, Assignment, Official, PositionKind
 from .roster import RosterRow, normalise
 from .units import REFORM_DATE, Unit, data_source, official_units
+
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # Tree building in bulk
@@ -406,6 +409,13 @@ def officials_import(
     with transaction.atomic():
         for plan in plans:
             _apply(plan, existing, open_assignments, result)
+    logger.info(
+        "roster import by %s: %s created, %s updated, %s unchanged",
+        by_user or "command line",
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
     return result
 
 

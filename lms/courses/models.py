@@ -81,7 +81,7 @@ class CourseIndexPage(Page):
         from .selectors import open_courses
 
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = open_courses(parent=self)
+        context["courses"] = open_courses(parent=self, user=request.user)
         return context
 
 

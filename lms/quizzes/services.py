@@ -393,8 +393,22 @@ def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
     return sitting
 
 
+def sittings_close_expired(*, now=None, limit: int = 500) -> int:
+    """Submit open sittings whose deadline has passed (a periodic sweep; pages do it too)."""
+    now = _now(now)
+    due = Sitting.objects.filter(state=SittingState.IN_PROGRESS, deadline__lt=now).order_by(
+        "deadline"
+    )
+    closed = 0
+    for sitting in due[:limit]:
+        sitting_submit(sitting=sitting, now=now)
+        closed += 1
+    return closed
+
+
 def _lock(sitting: Sitting) -> Sitting:
-    return Sitting.objects.select_for_update().select_related("quiz").get(pk=sitting.pk)
+    # Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
+    return Sitting.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=sitting.pk)
 
 
 def _apply_answers(

@@ -61,6 +61,13 @@ def _login_guard(view):
     return wrapper
 
 
+def _htmx_to_result(sitting: Sitting) -> HttpResponse:
+    """Autosave after the attempt closed (time up, other tab): send the browser to the result."""
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("quizzes:sitting_result", kwargs={"pk": sitting.pk})
+    return response
+
+
 @permission_required("quizzes.view_quiz")
 def quiz_list(request):
     quizzes = selectors.visible_quizzes(request.user).only(
@@ -120,7 +127,7 @@ def sitting(request, pk):
     sitting = services.sitting_close_if_expired(sitting=sitting)
     if not sitting.is_open:
         if request.htmx:
-            return HttpResponse(status=286)
+            return _htmx_to_result(sitting)
         messages.info(request, _("This attempt is closed."))
         return redirect("quizzes:sitting_result", pk=sitting.pk)
     if request.method == "POST":
@@ -132,11 +139,7 @@ def sitting(request, pk):
         result = services.response_save(sitting=sitting, answers=answers)
         if request.htmx:
             if not result.is_open:
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = reverse(
-                    "quizzes:sitting_result", kwargs={"pk": sitting.pk}
-                )
-                return response
+                return _htmx_to_result(result)
             return HttpResponse(
                 render_to_string("quizzes/_saved.html", {"now": timezone.now()}, request=request)
             )

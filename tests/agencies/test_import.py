@@ -179,3 +179,22 @@ def test_command_imports_and_fails_loudly(tree, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "row 2" in err and "row 3" in err and "bad.csv" in err
     assert Official.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_command_reads_xlsx_with_vietnamese_labels(tree, tmp_path, capsys):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Loại vị trí", "Ngày bắt đầu"])
+    sheet.append(["X1", "Nguyễn Văn An", 91001, "Lãnh đạo", "01/07/2025"])
+    sheet.append(["X2", "Trần Thị Bình", "91001", "cán bộ một cửa", datetime.datetime(2025, 8, 1)])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    call_command("import_officials", str(path), "--within", "91")
+    assert "2 created" in capsys.readouterr().out
+    kinds = dict(Assignment.objects.values_list("official__staff_code", "position_kind"))
+    assert kinds == {"X1": PositionKind.LEADER, "X2": PositionKind.ONE_STOP_OFFICER}
+    with pytest.raises(CommandError, match="no current unit"):
+        call_command("import_officials", str(path), "--within", "77")

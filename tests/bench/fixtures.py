@@ -1,11 +1,118 @@
-"""Data the bench scenarios need, made inside the bench database (run via `manage.py shell`)."""
+"""Data the bench scenarios need, made inside the bench database (run via `manage.py shell`).
+
+Prints ``BENCH key=value`` lines that tests/bench/run.py reads. Logins for the many simulated
+officials are made as ready sessions (one shared password hash, session rows written directly),
+so preparing 300 of them takes seconds, not a password hash each.
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
+from pathlib import Path
+
+QUIZ_LEARNERS = 20
+CHECKIN_OFFICIALS = 300
+OUT = Path(__file__).resolve().parents[2] / "var" / "bench"
+
+
+def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from lms.agencies.models import Assignment, Official
+    from lms.core.models import Role
+    from lms.core.services import role_assign
+    from lms.users.models import User
+
+    password = make_password("bench-password")
+    users = User.objects.bulk_create(
+        [User(username=f"{prefix}{i:03d}", full_name=f"Học viên thử {i:03d}", password=password)
+         for i in range(1, count + 1)]
+    )
+    users = list(User.objects.filter(username__startswith=prefix).order_by("username"))
+    officials = Official.objects.bulk_create(
+        [Official(user=u, full_name=u.full_name, staff_code=f"{prefix.upper()}{i:03d}") for i, u in enumerate(users)]
+    )
+    officials = list(Official.objects.filter(user__in=users).order_by("user__username"))
+    Assignment.objects.bulk_create(
+        [Assignment(official=o, agency=agency, start_date=datetime.date(2025, 7, 1)) for o in officials]
+    )
+    for u in users:
+        role_assign(user=u, role=Role.LEARNER, agency=agency)
+    cookies = []
+    for u in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(u.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0] if getattr(
+            settings, "AUTHENTICATION_BACKENDS", None) else "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = u.get_session_auth_hash()
+        store.create()
+        cookies.append(store.session_key)
+    return list(zip(users, officials, cookies))
+
 
 def prepare() -> None:
+    from lms.agencies.models import Agency
     from lms.courses.models import LessonPage
 
+    OUT.mkdir(parents=True, exist_ok=True)
     lesson = LessonPage.objects.live().order_by("path").first()
     if lesson is not None:
         print(f"BENCH lesson_url={lesson.url}")
+
+    agency = Agency.objects.filter(code="27").first() or Agency.objects.order_by("path").first()
+
+    # Quiz: 20 questions drawn from the awareness course's module categories, on one page.
+    from lms.quizzes.models import Category, Quiz, QuizDraw
+
+    cats = list(Category.objects.filter(path__startswith="ISO-NT/").order_by("path"))
+    if cats:
+        quiz = Quiz.objects.create(title="Bench: 20 câu", slug="bench-20", pass_mark=50, attempts_allowed=0)
+        counts = [3, 3, 3, 3, 2, 2, 2, 2]
+        for order, (cat, n) in enumerate(zip(cats, counts)):
+            QuizDraw.objects.create(quiz=quiz, category=cat, count=n, order=order)
+        learners = _officials_with_sessions("benchq", QUIZ_LEARNERS, agency)
+        (OUT / "quiz_sessions.json").write_text(json.dumps([c for _, _, c in learners]))
+        print(f"BENCH quiz_slug={quiz.slug}")
+
+    # Check-in: one session today with 300 registered officials.
+    from django.utils import timezone
+
+    from lms.training.models import Registration, SessionDay, TrainingSession
+
+    today = timezone.localdate()
+    session = TrainingSession.objects.create(
+        title="Bench: hội trường 300 người", host_agency=agency, venue="Hội trường", capacity=400,
+        status="open",
+    )
+    day = SessionDay.objects.create(session=session, date=today, start_time=datetime.time(0, 0),
+                                    end_time=datetime.time(23, 59))
+    people = _officials_with_sessions("benchc", CHECKIN_OFFICIALS, agency)
+    Registration.objects.bulk_create(
+        [Registration(session=session, official=o, agency=agency, status="registered",
+                      registered_at=timezone.now()) for _, o, _ in people]
+    )
+    (OUT / "checkin_sessions.json").write_text(json.dumps([c for _, _, c in people]))
+    print(f"BENCH checkin_session={session.pk}")
+    print(f"BENCH checkin_day={day.pk}")
+
+
+def checkin_token(day_id: int) -> None:
+    from lms.training.checkin import checkin_token_issue
+    from lms.training.models import SessionDay
+
+    print(f"BENCH token={checkin_token_issue(day=SessionDay.objects.get(pk=day_id))}")
+
+
+def checkin_count(day_id: int) -> None:
+    from django.db.models import Count
+
+    from lms.training.models import Attendance
+
+    rows = Attendance.objects.filter(day_id=day_id, registration__isnull=False)
+    per = rows.values("registration").annotate(n=Count("id"))
+    print(f"BENCH rows={rows.count()}")
+    print(f"BENCH distinct={per.count()}")

@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 from django.urls import reverse
 
 from lms.agencies.models import AgencyKind
@@ -33,13 +32,18 @@ def test_demo_hook_is_idempotent(tmp_path, settings, make_user, db):
     commune = AgencyFactory(parent=province, kind=AgencyKind.COMMUNE, code="27001", name="Xã Demo")
     commune.refresh_from_db()
     learner = make_user(role=Role.LEARNER, agency=commune, username="learner")
-    make_user(role=Role.ISO_SECRETARY, agency=province, username="secretary", official_agency=province)
+    make_user(
+        role=Role.ISO_SECRETARY, agency=province, username="secretary", official_agency=province
+    )
     others = [AssignmentFactory(agency=commune).official for _ in range(3)]
     out = io.StringIO()
     load_demo(out)
     load_demo(out)
     enrolment = Enrolment.objects.get(official=learner.official)
     assert enrolment.course.code == "ISO-NT"
-    assert LessonProgress.objects.filter(official=learner.official, completed_at__isnull=False).count() == 2
+    assert (
+        LessonProgress.objects.filter(official=learner.official, completed_at__isnull=False).count()
+        == 2
+    )
     assert Enrolment.objects.filter(official__in=others, due_date__isnull=False).count() == 3
     assert Enrolment.objects.count() == 4
