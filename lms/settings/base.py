@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -199,7 +200,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Reminder e-mails the day before a training session (times are CELERY_TIMEZONE's).
+    "training-send-reminders": {
+        "task": "lms.training.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Close timed quiz attempts whose deadline passed while nobody touched them.
+    "quizzes-close-expired": {"task": "lms.quizzes.tasks.close_expired_sittings", "schedule": 300.0},
+}
 
 WAGTAIL_SITE_NAME = "Đào tạo ISO 9001"
 WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")

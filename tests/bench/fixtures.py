@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 QUIZ_LEARNERS = 20
 CHECKIN_OFFICIALS = 300
-OUT = Path(__file__).resolve().parents[2] / "var" / "bench"
+# BENCH_VAR lets a second bench run use its own folder (the default is var/bench).
+OUT = Path(os.environ.get("BENCH_VAR") or Path(__file__).resolve().parents[2] / "var" / "bench")
 
 
 def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:

@@ -8,14 +8,16 @@ the same gunicorn in the same run, so the ratios hold across machines. Scenarios
 - quiz: whole attempts by 20 simultaneous learners (open, answer, submit, result);
 - checkin: a burst of 300 QR check-ins by distinct officials plus repeats (records lost must be 0).
 
-Usage: python -m tests.bench.run [--duration 10] [--connections 50] [--only home,lesson]
-The database is a fresh SQLite file under var/bench/ (or BENCH_DATABASE_URL), built with
-migrate + load_demo + the bench fixtures in tests/bench/fixtures.py.
+Usage: python -m tests.bench.run [--duration 10] [--connections 50] [--only home,lesson] [--reuse]
+The database is a fresh SQLite file under var/bench/ (or BENCH_VAR, or BENCH_DATABASE_URL), built
+with migrate + load_demo + the bench fixtures in tests/bench/fixtures.py. ``--reuse`` skips that
+preparation when the database and the facts saved by an earlier run (facts.json) are there.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -28,7 +30,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VAR = ROOT / "var" / "bench"
+VAR = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")
+FACTS = VAR / "facts.json"
 PY = sys.executable
 
 
@@ -76,7 +79,16 @@ def prepare(env) -> dict:
         if line.startswith("BENCH "):
             key, _, value = line[6:].partition("=")
             facts[key] = value
+    FACTS.write_text(json.dumps(facts, indent=1))
     return facts
+
+
+def reusable_facts() -> dict | None:
+    """The facts of an earlier preparation, if its database is still there."""
+    db_there = "BENCH_DATABASE_URL" in os.environ or (VAR / "bench.sqlite3").exists()
+    if db_there and FACTS.exists():
+        return json.loads(FACTS.read_text())
+    return None
 
 
 class Server:
@@ -165,11 +177,20 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default="home,lesson,quiz,checkin")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database of an earlier run instead of preparing a fresh one",
+    )
     args = parser.parse_args(argv)
     wanted = set(args.only.split(","))
     env = bench_env()
-    print("Preparing the bench database (migrate, load_demo, fixtures)...", flush=True)
-    facts = prepare(env)
+    facts = reusable_facts() if args.reuse else None
+    if facts is None:
+        print("Preparing the bench database (migrate, load_demo, fixtures)...", flush=True)
+        facts = prepare(env)
+    else:
+        print(f"Reusing the bench database in {VAR}", flush=True)
     server = Server(env, workers=args.workers)
     rows = []
     failed = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import statistics
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "var" / "bench"
+OUT = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")
 
 
 def _shell(env, code: str) -> dict:
@@ -67,11 +68,13 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
                 r = timed(client.post, f"/quizzes/{slug}/start/", data={"csrfmiddlewaretoken": csrf})
                 if r.status_code != 302:
                     errors += 1
+                    print("quiz start", r.status_code, r.headers.get("location"), file=sys.stderr)
                     return
                 sitting_url = r.headers["location"]
                 page = timed(client.get, sitting_url)
                 m = re.search(r"/quizzes/sittings/(\d+)/", sitting_url)
                 if page.status_code != 200 or not m:
+                    print("quiz page", page.status_code, sitting_url, file=sys.stderr)
                     errors += 1
                     return
                 data = {"csrfmiddlewaretoken": csrf}
@@ -82,6 +85,7 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
                 r = timed(client.post, f"/quizzes/sittings/{m.group(1)}/submit/", data=data)
                 res = timed(client.get, f"/quizzes/sittings/{m.group(1)}/result/")
                 if r.status_code != 302 or res.status_code != 200:
+                    print("quiz submit", r.status_code, res.status_code, file=sys.stderr)
                     errors += 1
                     return
                 attempts += 1
@@ -118,6 +122,7 @@ def checkin_burst(base: str, facts: dict, env, repeats: int = 60, concurrency: i
             latencies.append((time.perf_counter() - t) * 1000)
             if r.status_code >= 400:
                 failures += 1
+                print("checkin", r.status_code, r.text[:2000] if r.status_code == 400 else "", file=sys.stderr)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
