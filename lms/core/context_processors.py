@@ -1,3 +1,5 @@
+from functools import cache
+
 from .access import has_role, roles_of
 from .models import Role
 
@@ -6,6 +8,7 @@ def platform(request):
     """Navigation flags for the theme; computed lazily so anonymous pages pay nothing."""
     user = getattr(request, "user", None)
 
+    @cache  # templates may ask several times per page (menu, user bar): compute once
     def nav():
         return {
             "roles": roles_of(user),

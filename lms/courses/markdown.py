@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import markdown as md_lib
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
@@ -41,11 +44,24 @@ class _SafeMarkdown(Extension):
         md.treeprocessors.register(_SafeLinks(md), "lms_safe_links", 0)
 
 
+_local = threading.local()
+
+
+def _parser() -> md_lib.Markdown:
+    """One Markdown parser per thread, reset between texts (building one costs more than parsing)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = md_lib.Markdown(
+            extensions=["tables", "sane_lists", _SafeMarkdown()], output_format="html"
+        )
+    return parser
+
+
+@functools.lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    return _parser().reset().convert(text)
+
+
 def render_markdown(text: str) -> SafeString:
-    """Render lesson Markdown (with pipe tables) to sanitised HTML."""
-    html = md_lib.markdown(
-        text or "",
-        extensions=["tables", "sane_lists", _SafeMarkdown()],
-        output_format="html",
-    )
-    return mark_safe(html)  # noqa: S308 - raw HTML is disabled above
+    """Render lesson Markdown (with pipe tables) to sanitised HTML; the same text renders once."""
+    return mark_safe(_render(text or ""))  # noqa: S308 - raw HTML is disabled above

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -15,7 +18,7 @@ from taggit.models import TaggedItemBase
 from unidecode import unidecode
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from .blocks import LESSON_BLOCKS
@@ -56,6 +59,22 @@ class SyncedPage(models.Model):
         """True if someone saved a revision after the last sync wrote this page."""
         return bool(self.source_hash) and self.latest_revision_id != self.synced_revision_id
 
+    def get_view_restrictions(self):
+        """Wagtail's view restrictions of this page and its ancestors, in one query.
+
+        Same answer as ``Page.get_view_restrictions`` (restrictions of an alias are those of its
+        source page), but the ancestors' paths come from this page's own materialised path
+        instead of a query per request.
+        """
+        steplen = Page.steplen
+        chain = Page.objects.filter(
+            path__in=[self.path[:end] for end in range(steplen, len(self.path) + 1, steplen)]
+        )
+        return PageViewRestriction.objects.filter(
+            Q(page__in=chain.filter(alias_of__isnull=True).values("pk"))
+            | Q(page__in=chain.filter(alias_of__isnull=False).values("alias_of"))
+        )
+
 
 class CourseClauseTag(TaggedItemBase):
     content_object = ParentalKey(
@@ -76,6 +95,34 @@ class CourseIndexPage(Page):
 
     class Meta:
         verbose_name = _("course index")
+
+    def route(self, request, path_components):
+        """Find a course, module or lesson under this index in one query by its URL path.
+
+        Wagtail's default walks the tree with two queries per level (six for a lesson); the
+        depth tells the page type here, and ``url_path`` (kept by Wagtail on every rename and
+        move) names the page exactly. Anything else falls back to Wagtail's walk, 404s included.
+        """
+        model = {1: CoursePage, 2: ModulePage, 3: LessonPage}.get(len(path_components))
+        if model is not None and self.url_path:
+            queryset = model.objects.all()
+            if model is LessonPage:
+                # The rendered body comes from the cache; don't parse the stream on every view.
+                queryset = queryset.defer("body", "search_text")
+            page = (
+                queryset.filter(
+                    slug=path_components[-1],
+                    url_path=f"{self.url_path}{'/'.join(path_components)}/",
+                    path__startswith=self.path,
+                )
+                .order_by()
+                .first()
+            )
+            if page is not None:
+                if len(path_components) == 1:
+                    page._cached_parent_obj = self
+                return page.route(request, [])
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import open_courses
@@ -195,6 +242,9 @@ class ModulePage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
 class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
     """A lesson (bài học)."""
 
+    # Reopening the lesson the learner was last seen on within this time writes nothing.
+    SEEN_RESOLUTION = datetime.timedelta(minutes=2)
+
     body = StreamField(LESSON_BLOCKS, blank=True, verbose_name=_("body"))
     clauses = ClusterTaggableManager(
         through=LessonClauseTag, blank=True, verbose_name=_("ISO 9001 clauses")
@@ -244,9 +294,24 @@ class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
             if state.enrolment is None and state.course.open_enrolment:
                 # Opening a lesson of an open course enrols the learner (source "self").
                 state.enrolment = enrolment_create(official=state.official, course=state.course)
-            lesson_mark_seen(official=state.official, lesson=self, enrolment=state.enrolment)
+            if not self.seen_recently(state.enrolment):
+                lesson_mark_seen(official=state.official, lesson=self, enrolment=state.enrolment)
         request._lms_lesson_state = state
         return super().serve(request, *args, **kwargs)
+
+    def seen_recently(self, enrolment) -> bool:
+        """True if the enrolment already records this lesson as last seen a moment ago.
+
+        ``lesson_mark_seen`` stamps the enrolment and the lesson's progress row with the same
+        time, so a reload of the same lesson need not write either again (writes serialise on
+        SQLite and cost a WAL append elsewhere); opening another lesson always writes.
+        """
+        return bool(
+            enrolment is not None
+            and enrolment.last_lesson_id == self.pk
+            and enrolment.last_seen_at
+            and timezone.now() - enrolment.last_seen_at < self.SEEN_RESOLUTION
+        )
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import lesson_page_context

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -19,6 +20,10 @@ from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePag
 
 STEPLEN = Page.steplen
 BODY_CACHE_SECONDS = 24 * 3600
+# The outline's cache key carries a fingerprint of the course's published tree (see
+# course_with_outline_version), so a publication or unpublication shows at once in every process;
+# this expiry only bounds what the fingerprint cannot see (a reorder, a renamed quiz slug).
+OUTLINE_CACHE_SECONDS = 600
 
 
 def relative_url(url_path: str) -> str | None:
@@ -78,6 +83,72 @@ def course_outline(course: CoursePage) -> list[dict]:
         lesson["url"] = relative_url(lesson["url_path"])
         module["lessons"].append(lesson)
     return modules
+
+
+# A fingerprint of the live pages below a course: how many, and the latest publication among them.
+# Plain SQL (the same in SQLite and PostgreSQL): the ORM's subquery expressions cost more to build
+# than the database takes to answer.
+_TREE_STAT_SQL = (
+    "SELECT {function} FROM wagtailcore_page AS below "
+    "WHERE below.path LIKE %s AND below.depth > %s AND below.live = %s"
+)
+# What lesson pages, rules and enrolment need of a course; other fields load if ever touched.
+COURSE_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "path",
+    "depth",
+    "url_path",
+    "live",
+    "content_type",
+    "locale",
+    "open_enrolment",
+    "completion",
+    "final_quiz_id",
+)
+
+
+def course_with_outline_version(course_path: str) -> CoursePage | None:
+    """The course at ``course_path`` with a fingerprint of its published tree (one query).
+
+    The fingerprint (live pages below it, latest publication among them) changes whenever a
+    module or lesson is published, unpublished, added or deleted, which is what the outline shows.
+    """
+    params = (course_path + "%", len(course_path) // STEPLEN, True)
+    return (
+        CoursePage.objects.filter(path=course_path)
+        .only(*COURSE_FIELDS)
+        .annotate(
+            outline_live_count=RawSQL(_TREE_STAT_SQL.format(function="COUNT(*)"), params),
+            outline_published_at=RawSQL(
+                _TREE_STAT_SQL.format(function="MAX(below.last_published_at)"), params
+            ),
+        )
+        .order_by()
+        .first()
+    )
+
+
+def outline_cache_key(course) -> str:
+    stamp = str(getattr(course, "outline_published_at", None)).replace(" ", "T")
+    return f"courses:outline:{course.pk}:{getattr(course, 'outline_live_count', None)}:{stamp}"
+
+
+def cached_course_outline(course: CoursePage) -> list[dict]:
+    """``course_outline`` from the cache, keyed by the course's outline fingerprint.
+
+    The caller gets its own copy (the cache hands out unpickled copies), so it may add the
+    learner's marks to it. Without a fingerprint on ``course`` the outline is built afresh.
+    """
+    if not hasattr(course, "outline_live_count"):
+        return course_outline(course)
+    key = outline_cache_key(course)
+    outline = cache.get(key)
+    if outline is None:
+        outline = course_outline(course)
+        cache.set(key, outline, OUTLINE_CACHE_SECONDS)
+    return outline
 
 
 def flat_lessons(outline: list[dict]) -> list[dict]:
@@ -145,10 +216,23 @@ class LessonState:
 
 
 def lesson_state(*, lesson: LessonPage, user) -> LessonState:
-    course = CoursePage.objects.filter(path=course_path_of(lesson.path)).first()
-    official = official_of(user)
+    """Course (with its outline fingerprint), official and enrolment: two queries once enrolled."""
+    course = course_with_outline_version(course_path_of(lesson.path))
     enrolment = None
-    if official is not None and course is not None:
+    looked = False
+    authenticated = getattr(user, "is_authenticated", False)
+    if course is not None and authenticated and not hasattr(user, "_lms_official"):
+        # The enrolment brings its official along; only a first visit needs a second query.
+        enrolment = (
+            Enrolment.objects.filter(official__user=user, course=course)
+            .select_related("official")
+            .first()
+        )
+        looked = True
+        if enrolment is not None:
+            user._lms_official = enrolment.official
+    official = official_of(user)
+    if official is not None and course is not None and not looked:
         enrolment = Enrolment.objects.filter(official=official, course=course).first()
     return LessonState(lesson=lesson, course=course, official=official, enrolment=enrolment)
 
@@ -179,7 +263,7 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
     if state is None or state.lesson.pk != lesson.pk:
         state = lesson_state(lesson=lesson, user=request.user)
     course = state.course
-    outline = course_outline(course) if course else []
+    outline = cached_course_outline(course) if course else []
     lessons = flat_lessons(outline)
     done = (
         done_lesson_ids(official=state.official, course_ids=[course.pk])
@@ -196,6 +280,7 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
     done_count = sum(1 for item in lessons if item["done"])
     return {
         "course": course,
+        "course_url": relative_url(course.url_path) if course else None,
         "outline": outline,
         "current_module": current_module,
         "enrolment": state.enrolment,
@@ -208,6 +293,15 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
         "lesson_count": len(lessons),
         "progress": percent(done_count, len(lessons)),
         "body_html": lesson_body_html(lesson=lesson, request=request),
+        # Everything the outline and progress fragment shows: the published tree, the current
+        # lesson and the learner's done lessons (the template adds the language).
+        "outline_fragment_key": ":".join(
+            [
+                outline_cache_key(course) if course else "-",
+                str(lesson.pk),
+                ",".join(str(pk) for pk in sorted(done)),
+            ]
+        ),
     }
 
 

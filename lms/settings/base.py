@@ -116,7 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist per server thread as with PostgreSQL (CONN_MAX_AGE, default 60 s): a new
+    # SQLite connection (open, register functions, run the PRAGMAs above) costs several ms of CPU,
+    # more than a whole lesson page's queries. CONN_MAX_AGE=0 brings back one per request.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Official
-from lms.agencies.selectors import official_for_user
 from lms.core.access import can, is_platform_admin, require, scope_q
 from lms.core.models import Role
 
@@ -36,6 +35,7 @@ from .models import (
     TrainingSession,
     WalkIn,
 )
+from .rules import _official
 
 # A check-in code opened (GET) while valid may be confirmed (POST) or survive a login this long.
 CHECKIN_GRACE_SECONDS = 10 * 60
@@ -232,16 +232,24 @@ def _refuse(request, day, message, status):
 
 @never_cache
 def checkin_view(request, pk, day_pk, token):
-    """The URL in the QR code: GET asks to confirm, POST marks present or late."""
+    """The URL in the QR code: GET asks to confirm, POST marks present or late.
+
+    A burst of hundreds of phones hits this view within a minute, so a confirmed check-in costs
+    one short write transaction (the attendance row and its history) and nothing else: the code
+    is remembered in the session only when it must outlive this request (before a login, or
+    between the confirmation page and the confirm), not on a POST that records at once.
+    """
     day = _day(pk, day_pk)
+    authenticated = request.user.is_authenticated
     if not _token_seen_recently(request, day, token):
         try:
             checkin.checkin_token_verify(token=token, day=day)
         except checkin.TokenError as exc:
             return _refuse(request, day, exc.message, status=400)
-        # Valid now: remember it, so logging in first or confirming a bit later still works.
-        _remember_token(request, day, token)
-    if not request.user.is_authenticated:
+        if not authenticated or request.method != "POST":
+            # Valid now: remember it, so logging in first or confirming a bit later still works.
+            _remember_token(request, day, token)
+    if not authenticated:
         return redirect_to_login(request.get_full_path())
     session = day.session
     if session.is_final:
@@ -253,28 +261,36 @@ def checkin_view(request, pk, day_pk, token):
             _("You are not on the list of participants of this session. Please see the trainer."),
             status=403,
         )
-    registration = svc.registration_for_checkin(day=day, official=official_for_user(request.user))
-    existing = registration.attendances.filter(day=day, status__in=svc.ATTENDED_STATUSES).first()
+    # The rule above looked the official up and kept it on the user: no second query.
+    registration = svc.registration_for_checkin(day=day, official=_official(request.user))
+    if registration is None:  # cancelled between the rule and here
+        return _refuse(
+            request,
+            day,
+            _("You are not on the list of participants of this session. Please see the trainer."),
+            status=403,
+        )
+    registration.session = session
     context = {"day": day, "session": session, "registration": registration, "token": token}
-    if existing is not None:
-        context["done"] = existing
-        context["message"] = _("You already checked in at %(time)s.") % {
-            "time": _hhmm(existing.marked_at)
-        }
-        return render(request, "training/attendance/checkin.html", context)
     if request.method == "POST":
+        # attendance_arrive reads the existing row itself: an earlier check-in is kept as is.
         result = svc.attendance_arrive(
             day=day, registration=registration, method=AttendanceMethod.QR, by=request.user
         )
-        context["done"] = result.attendance
-        if result.already:
+        done, already = result.attendance, result.already
+    else:
+        done = registration.attendances.filter(day=day, status__in=svc.ATTENDED_STATUSES).first()
+        already = done is not None
+    if done is not None:
+        context["done"] = done
+        if already:
             context["message"] = _("You already checked in at %(time)s.") % {
-                "time": _hhmm(result.attendance.marked_at)
+                "time": _hhmm(done.marked_at)
             }
         else:
             context["message"] = _("Checked in at %(time)s: %(status)s.") % {
-                "time": _hhmm(result.attendance.marked_at),
-                "status": result.attendance.get_status_display(),
+                "time": _hhmm(done.marked_at),
+                "status": done.get_status_display(),
             }
     return render(request, "training/attendance/checkin.html", context)
 

@@ -31,16 +31,24 @@ def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
 
     password = make_password("bench-password")
     users = User.objects.bulk_create(
-        [User(username=f"{prefix}{i:03d}", full_name=f"Học viên thử {i:03d}", password=password)
-         for i in range(1, count + 1)]
+        [
+            User(username=f"{prefix}{i:03d}", full_name=f"Học viên thử {i:03d}", password=password)
+            for i in range(1, count + 1)
+        ]
     )
     users = list(User.objects.filter(username__startswith=prefix).order_by("username"))
     officials = Official.objects.bulk_create(
-        [Official(user=u, full_name=u.full_name, staff_code=f"{prefix.upper()}{i:03d}") for i, u in enumerate(users)]
+        [
+            Official(user=u, full_name=u.full_name, staff_code=f"{prefix.upper()}{i:03d}")
+            for i, u in enumerate(users)
+        ]
     )
     officials = list(Official.objects.filter(user__in=users).order_by("user__username"))
     Assignment.objects.bulk_create(
-        [Assignment(official=o, agency=agency, start_date=datetime.date(2025, 7, 1)) for o in officials]
+        [
+            Assignment(official=o, agency=agency, start_date=datetime.date(2025, 7, 1))
+            for o in officials
+        ]
     )
     for u in users:
         role_assign(user=u, role=Role.LEARNER, agency=agency)
@@ -48,12 +56,15 @@ def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
     for u in users:
         store = SessionStore()
         store[SESSION_KEY] = str(u.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0] if getattr(
-            settings, "AUTHENTICATION_BACKENDS", None) else "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = (
+            settings.AUTHENTICATION_BACKENDS[0]
+            if getattr(settings, "AUTHENTICATION_BACKENDS", None)
+            else "django.contrib.auth.backends.ModelBackend"
+        )
         store[HASH_SESSION_KEY] = u.get_session_auth_hash()
         store.create()
         cookies.append(store.session_key)
-    return list(zip(users, officials, cookies))
+    return list(zip(users, officials, cookies, strict=True))
 
 
 def prepare() -> None:
@@ -72,9 +83,11 @@ def prepare() -> None:
 
     cats = list(Category.objects.filter(path__startswith="ISO-NT/").order_by("path"))
     if cats:
-        quiz = Quiz.objects.create(title="Bench: 20 câu", slug="bench-20", pass_mark=50, attempts_allowed=0)
+        quiz = Quiz.objects.create(
+            title="Bench: 20 câu", slug="bench-20", pass_mark=50, attempts_allowed=0
+        )
         counts = [3, 3, 3, 3, 2, 2, 2, 2]
-        for order, (cat, n) in enumerate(zip(cats, counts)):
+        for order, (cat, n) in enumerate(zip(cats, counts, strict=False)):
             QuizDraw.objects.create(quiz=quiz, category=cat, count=n, order=order)
         learners = _officials_with_sessions("benchq", QUIZ_LEARNERS, agency)
         (OUT / "quiz_sessions.json").write_text(json.dumps([c for _, _, c in learners]))
@@ -87,19 +100,42 @@ def prepare() -> None:
 
     today = timezone.localdate()
     session = TrainingSession.objects.create(
-        title="Bench: hội trường 300 người", host_agency=agency, venue="Hội trường", capacity=400,
+        title="Bench: hội trường 300 người",
+        host_agency=agency,
+        venue="Hội trường",
+        capacity=400,
         status="open",
     )
-    day = SessionDay.objects.create(session=session, date=today, start_time=datetime.time(0, 0),
-                                    end_time=datetime.time(23, 59))
+    day = SessionDay.objects.create(
+        session=session, date=today, start_time=datetime.time(0, 0), end_time=datetime.time(23, 59)
+    )
     people = _officials_with_sessions("benchc", CHECKIN_OFFICIALS, agency)
     Registration.objects.bulk_create(
-        [Registration(session=session, official=o, agency=agency, status="registered",
-                      registered_at=timezone.now()) for _, o, _ in people]
+        [
+            Registration(
+                session=session,
+                official=o,
+                agency=agency,
+                status="registered",
+                registered_at=timezone.now(),
+            )
+            for _, o, _ in people
+        ]
     )
     (OUT / "checkin_sessions.json").write_text(json.dumps([c for _, _, c in people]))
+    (OUT / "checkin_users.json").write_text(json.dumps([u.username for u, _, _ in people]))
     print(f"BENCH checkin_session={session.pk}")
     print(f"BENCH checkin_day={day.pk}")
+
+
+def checkin_start(day_id: int) -> None:
+    """Before a burst: clear the day's attendance (so a reused database starts empty) and give the
+    session's check-in secret, from which the bench's "projector" issues a token every window."""
+    from lms.training.models import Attendance, SessionDay
+
+    day = SessionDay.objects.select_related("session").get(pk=day_id)
+    Attendance.objects.filter(day=day).delete()
+    print(f"BENCH secret={day.session.checkin_secret}")
 
 
 def checkin_token(day_id: int) -> None:
@@ -118,3 +154,5 @@ def checkin_count(day_id: int) -> None:
     per = rows.values("registration").annotate(n=Count("id"))
     print(f"BENCH rows={rows.count()}")
     print(f"BENCH distinct={per.count()}")
+    users = rows.values_list("registration__official__user__username", flat=True).distinct()
+    print(f"BENCH recorded={','.join(sorted(u for u in users if u))}")

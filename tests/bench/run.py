@@ -122,9 +122,9 @@ class Server:
             try:
                 urllib.request.urlopen(self.url + "/bench/bare/", timeout=2)
                 return
-            except Exception:
+            except Exception as exc:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("gunicorn exited; see var/bench/gunicorn.log")
+                    raise RuntimeError(f"gunicorn exited; see {VAR / 'gunicorn.log'}") from exc
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer")
 
@@ -240,7 +240,8 @@ def main(argv=None) -> int:
                     res["attempts_per_s"],
                     res["requests_per_s"] / bare["rps"],
                     res["p95_ms"],
-                    f"{res['attempts']} attempts, {res['errors']} errors; ratio = req/s vs bare; p95",
+                    f"{res['attempts']} attempts, {res['errors']} errors "
+                    f"{res.get('error_detail') or '(none)'}; ratio = req/s vs bare; p95",
                 )
             )
             failed |= res["errors"] > 0
@@ -254,10 +255,12 @@ def main(argv=None) -> int:
                     res["requests_per_s"],
                     res["requests_per_s"] / bare["rps"],
                     res["p95_ms"],
-                    f"records {res['records']}/{res['expected']}, lost {res['lost']}, doubled {res['doubled']}; p95",
+                    f"records {res['records']}/{res['expected']}, lost {res['lost']} "
+                    f"(after success {res.get('lost_after_success', 0)}), doubled "
+                    f"{res['doubled']}; refusals {res.get('refusals') or 'none'}; p95",
                 )
             )
-            failed |= res["lost"] > 0 or res["doubled"] > 0
+            failed |= res["lost"] > 0 or res["doubled"] > 0 or res.get("lost_after_success", 0) > 0
     finally:
         server.stop()
     print()
@@ -266,8 +269,8 @@ def main(argv=None) -> int:
         lat_s = f"{lat:.1f}" if lat is not None else "-"
         print(f"{name:38} {rps:9.1f} {ratio:7.2f} {lat_s:>11}  {note}")
     print(
-        f"\n(gunicorn gthread, {args.workers} workers × 4 threads; wrk 2 threads, {args.connections} "
-        f"connections, {args.duration} s; latency = p99 for wrk rows)"
+        f"\n(gunicorn gthread, {args.workers} workers × 4 threads; wrk 2 threads, "
+        f"{args.connections} connections, {args.duration} s; latency = p99 for wrk rows)"
     )
     return 1 if failed else 0
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import random
 import re
 import secrets
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,8 +22,15 @@ OUT = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")
 
 
 def _shell(env, code: str) -> dict:
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
-                          check=True, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     facts = {}
     for line in done.stdout.splitlines():
         if line.startswith("BENCH "):
@@ -32,9 +43,14 @@ def _client(base: str, session_key: str):
     import httpx
 
     csrf = secrets.token_hex(16)
-    client = httpx.Client(base_url=base, follow_redirects=False, timeout=60,
-                          cookies={"sessionid": session_key, "csrftoken": csrf},
-                          headers={"X-CSRFToken": csrf})
+    client = httpx.Client(
+        base_url=base,
+        follow_redirects=False,
+        timeout=120,
+        cookies={"sessionid": session_key, "csrftoken": csrf},
+        # English pages, so refusals can be told apart by their message.
+        headers={"X-CSRFToken": csrf, "Accept-Language": "en"},
+    )
     return client, csrf
 
 
@@ -44,98 +60,250 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
 
+class _Tally:
+    """Thread-safe latencies and counters."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.counts: Counter = Counter()
+
+    def timed(self, fn, *a, **kw):
+        t = time.perf_counter()
+        try:
+            return fn(*a, **kw)
+        finally:
+            with self.lock:
+                self.latencies.append((time.perf_counter() - t) * 1000)
+
+    def add(self, key, n: int = 1):
+        with self.lock:
+            self.counts[key] += n
+
+
+def _answers(page: str, rng: random.Random) -> dict[str, list[str]]:
+    """What a learner posts from the attempt page (quizzes/sitting.html): every question's
+    "present" marker, one choice per radio group (every box may be ticked or not), text answers."""
+    data: dict[str, list[str]] = {"present": re.findall(r'name="present" value="(\d+)"', page)}
+    options: dict[str, list[tuple[str, str]]] = {}
+    for kind, name, value in re.findall(
+        r'<input type="(radio|checkbox)" name="(r\d+)" value="([^"]*)"', page
+    ):
+        options.setdefault(name, []).append((kind, value))
+    for name, opts in options.items():
+        if opts[0][0] == "radio":
+            data[name] = [rng.choice(opts)[1]]
+        else:
+            data[name] = [v for _k, v in opts if rng.random() < 0.5] or [opts[0][1]]
+    for name in re.findall(r'<input type="text" name="(r\d+)"', page):
+        data[name] = ["PDCA"]
+    for name in re.findall(r'<textarea name="(r\d+)"', page):
+        data[name] = ["Lập kế hoạch, thực hiện, kiểm tra, hành động."]
+    return data
+
+
 def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
-    """Each of 20 learners, at once, takes `rounds` whole attempts: open the quiz, start, load the
-    page of 20 questions, submit answers to all of them, read the result."""
+    """Each of 20 learners, at once, takes `rounds` whole attempts as a browser does: open the
+    quiz, start (POST, redirect), load the page of 20 questions, submit answers to all of them
+    (POST to the form's submit action, redirect), read the result. Errors are counted by step
+    and status; a learner who hits one goes on with the next attempt."""
     sessions = json.loads((OUT / "quiz_sessions.json").read_text())
     slug = facts["quiz_slug"]
-    latencies: list[float] = []
-    errors = 0
-    attempts = 0
+    tally = _Tally()
+    rng = random.Random(20)
 
-    def timed(fn, *a, **kw):
-        t = time.perf_counter()
-        r = fn(*a, **kw)
-        latencies.append((time.perf_counter() - t) * 1000)
-        return r
+    def fail(step: str, response) -> None:
+        code = getattr(response, "status_code", response)
+        tally.add(f"{step} {code}")
+
+    def attempt(client, csrf) -> bool:
+        r = tally.timed(client.get, f"/quizzes/{slug}/")
+        if r.status_code != 200:
+            return fail("detail", r)
+        r = tally.timed(client.post, f"/quizzes/{slug}/start/", data={"csrfmiddlewaretoken": csrf})
+        m = re.fullmatch(r"/quizzes/sittings/(\d+)/", r.headers.get("location", ""))
+        if r.status_code != 302 or not m:
+            return fail("start", r)
+        sitting = m.group(1)
+        page = tally.timed(client.get, f"/quizzes/sittings/{sitting}/")
+        if page.status_code != 200:
+            return fail("page", page)
+        action = f"/quizzes/sittings/{sitting}/submit/"
+        if f'formaction="{action}"' not in page.text:
+            return fail("page without submit button", page)
+        data = _answers(page.text, rng)
+        if len(data["present"]) != 20 or len(data) != 21:
+            tally.add(f"page with {len(data['present'])} questions, {len(data) - 1} answered")
+        data["csrfmiddlewaretoken"] = [csrf]
+        r = tally.timed(client.post, action, data=data)
+        if (
+            r.status_code != 302
+            or r.headers.get("location") != f"/quizzes/sittings/{sitting}/result/"
+        ):
+            return fail("submit", r)
+        r = tally.timed(client.get, r.headers["location"])
+        if r.status_code != 200:
+            return fail("result", r)
+        return True
 
     def learner(key: str):
-        nonlocal errors, attempts
         client, csrf = _client(base, key)
         with client:
             for _ in range(rounds):
-                r = timed(client.get, f"/quizzes/{slug}/")
-                r = timed(client.post, f"/quizzes/{slug}/start/", data={"csrfmiddlewaretoken": csrf})
-                if r.status_code != 302:
-                    errors += 1
-                    print("quiz start", r.status_code, r.headers.get("location"), file=sys.stderr)
-                    return
-                sitting_url = r.headers["location"]
-                page = timed(client.get, sitting_url)
-                m = re.search(r"/quizzes/sittings/(\d+)/", sitting_url)
-                if page.status_code != 200 or not m:
-                    print("quiz page", page.status_code, sitting_url, file=sys.stderr)
-                    errors += 1
-                    return
-                data = {"csrfmiddlewaretoken": csrf}
-                for name, value in re.findall(r'name="(r\d+)" value="([^"]*)"', page.text):
-                    data.setdefault(name, value)
-                for name in re.findall(r'<(?:input type="text"|textarea) name="(r\d+)"', page.text):
-                    data.setdefault(name, "PDCA")
-                r = timed(client.post, f"/quizzes/sittings/{m.group(1)}/submit/", data=data)
-                res = timed(client.get, f"/quizzes/sittings/{m.group(1)}/result/")
-                if r.status_code != 302 or res.status_code != 200:
-                    print("quiz submit", r.status_code, res.status_code, file=sys.stderr)
-                    errors += 1
-                    return
-                attempts += 1
+                try:
+                    ok = attempt(client, csrf)
+                except Exception as exc:  # noqa: BLE001 - a timeout or reset is an error too
+                    ok = False
+                    tally.add(f"transport {type(exc).__name__}")
+                tally.add("attempts" if ok else "errors")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
         list(pool.map(learner, sessions))
     elapsed = time.perf_counter() - started
+    counts = tally.counts
+    detail = {k: v for k, v in counts.items() if k not in ("attempts", "errors")}
+    print(
+        f"quiz: {counts['attempts']} attempts in {elapsed:.1f} s, {len(tally.latencies)} requests, "
+        f"errors {counts['errors']} {detail or ''}",
+        flush=True,
+    )
     return {
-        "attempts": attempts,
-        "attempts_per_s": attempts / elapsed,
-        "requests_per_s": len(latencies) / elapsed,
-        "p95_ms": p95(latencies),
-        "errors": errors,
+        "attempts": counts["attempts"],
+        "attempts_per_s": counts["attempts"] / elapsed,
+        "requests_per_s": len(tally.latencies) / elapsed,
+        "p95_ms": p95(tally.latencies),
+        "errors": counts["errors"],
+        "error_detail": detail,
     }
 
 
-def checkin_burst(base: str, facts: dict, env, repeats: int = 60, concurrency: int = 50) -> dict:
-    """300 officials scan the projector's QR within seconds; 60 of them scan twice."""
+class _Projector:
+    """The trainer's projector page: a fresh token every `every` seconds (it polls every 10 s;
+    each token is valid in its 30-second window and the next)."""
+
+    def __init__(self, session_id: int, day_id: int, secret: str, every: float = 10.0):
+        from types import SimpleNamespace
+
+        from lms.training.checkin import checkin_token_issue
+
+        session = SimpleNamespace(pk=session_id, checkin_secret=secret)
+        self._day = SimpleNamespace(pk=day_id, session_id=session_id, session=session)
+        self._issue = checkin_token_issue
+        self._every = every
+        self._token = self._fresh()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _fresh(self) -> str:
+        return self._issue(day=self._day, at=datetime.datetime.now(datetime.UTC))
+
+    def _run(self):
+        while not self._stop.wait(self._every):
+            self._token = self._fresh()
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+def _refusal_reason(response) -> str:
+    text = response.text
+    if response.status_code == 400:
+        if "has expired" in text:
+            return "expired"
+        if "not valid" in text:
+            return "invalid"
+        return "400 other"
+    if response.status_code == 403:
+        return "not on the list" if "list of participants" in text else "403 other"
+    return f"HTTP {response.status_code}"
+
+
+def checkin_burst(
+    base: str, facts: dict, env, repeats: int = 60, concurrency: int = 50, scans: int = 3
+) -> dict:
+    """300 officials scan the projector's QR within seconds; 60 of them scan twice at once (a
+    double tap). Each scan takes the token on screen at that moment; an official whose scan is
+    refused or fails scans again (at most `scans` times), as people do.
+
+    lost = officials with no attendance row at the end (must be 0); lost after success = those
+    the server told "checked in" who have no row (must never happen); doubled = extra rows."""
     sessions = json.loads((OUT / "checkin_sessions.json").read_text())
-    session_id, day_id = facts["checkin_session"], facts["checkin_day"]
-    token = _shell(env, f"from tests.bench.fixtures import checkin_token; checkin_token({day_id})")["token"]
-    url = f"/sessions/{session_id}/days/{day_id}/checkin/{token}/"
-    jobs = sessions + sessions[:repeats]
-    latencies: list[float] = []
-    failures = 0
+    usernames = json.loads((OUT / "checkin_users.json").read_text())
+    session_id, day_id = int(facts["checkin_session"]), int(facts["checkin_day"])
+    secret = _shell(
+        env, f"from tests.bench.fixtures import checkin_start; checkin_start({day_id})"
+    )["secret"]
+    projector = _Projector(session_id, day_id, secret)
+    tally = _Tally()
+    told_ok: set[str] = set()
 
-    def scan(key: str):
-        nonlocal failures
-        client, csrf = _client(base, key)
+    def scan(index: int):
+        client, csrf = _client(base, sessions[index])
         with client:
-            t = time.perf_counter()
-            r = client.post(url, data={"csrfmiddlewaretoken": csrf})
-            latencies.append((time.perf_counter() - t) * 1000)
-            if r.status_code >= 400:
-                failures += 1
-                print("checkin", r.status_code, r.text[:2000] if r.status_code == 400 else "", file=sys.stderr)
+            for _ in range(scans):
+                url = f"/sessions/{session_id}/days/{day_id}/checkin/{projector.token}/"
+                try:
+                    r = tally.timed(client.post, url, data={"csrfmiddlewaretoken": csrf})
+                except Exception as exc:  # noqa: BLE001 - timeouts and resets are failures too
+                    tally.add(f"transport {type(exc).__name__}")
+                    continue
+                tally.add("requests")
+                if r.status_code == 200 and "message-success" in r.text:
+                    with tally.lock:
+                        told_ok.add(usernames[index])
+                    tally.add("already" if "already checked in" in r.text else "checked in")
+                    return
+                tally.add(f"refused: {_refusal_reason(r)}")
 
+    # Each of the first `repeats` officials appears twice in a row: the two scans run together.
+    jobs = []
+    for i in range(len(sessions)):
+        jobs.append(i)
+        if i < repeats:
+            jobs.append(i)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(scan, jobs))
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(scan, jobs))
+    finally:
+        projector.stop()
     elapsed = time.perf_counter() - started
-    counted = _shell(env, f"from tests.bench.fixtures import checkin_count; checkin_count({day_id})")
+    counted = _shell(
+        env, f"from tests.bench.fixtures import checkin_count; checkin_count({day_id})"
+    )
     rows, distinct = int(counted["rows"]), int(counted["distinct"])
-    return {
-        "requests_per_s": len(jobs) / elapsed,
-        "p95_ms": p95(latencies),
+    recorded = set(filter(None, counted.get("recorded", "").split(",")))
+    counts = tally.counts
+    refusals = {k.split(": ", 1)[1]: v for k, v in counts.items() if k.startswith("refused: ")}
+    transport = {k: v for k, v in counts.items() if k.startswith("transport ")}
+    result = {
+        "requests": counts["requests"],
+        "requests_per_s": counts["requests"] / elapsed,
+        "p95_ms": p95(tally.latencies),
         "records": distinct,
         "expected": len(sessions),
         "lost": len(sessions) - distinct,
+        "lost_after_success": len(told_ok - recorded),
         "doubled": rows - distinct,
-        "failures": failures,
+        "checked_in": counts["checked in"],
+        "already": counts["already"],
+        "refusals": refusals,
+        "transport_errors": transport,
+        "elapsed_s": elapsed,
     }
+    print(
+        f"check-in: {result['requests']} requests in {elapsed:.1f} s; told checked in "
+        f"{result['checked_in']}, already {result['already']}; records {distinct}/{len(sessions)}, "
+        f"lost {result['lost']} (after success {result['lost_after_success']}), doubled "
+        f"{result['doubled']}; refusals {refusals or 'none'}"
+        + (f"; transport errors {transport}" if transport else ""),
+        flush=True,
+    )
+    return result

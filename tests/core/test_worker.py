@@ -13,7 +13,7 @@ from lms.core.tasks import HEARTBEAT_KEY, worker_heartbeat
 def test_heartbeat_task_writes_the_mark_inline(settings):
     from django.core.cache import cache
 
-    stamp = worker_heartbeat.apply(args=["inline"]).get()
+    stamp = worker_heartbeat.apply(args=["inline"]).result
     assert cache.get(HEARTBEAT_KEY.format(token="inline")) == stamp
 
 

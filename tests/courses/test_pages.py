@@ -117,8 +117,8 @@ def test_lesson_page_query_count_does_not_grow_with_course_size(
     big = build_course(modules=3, lessons=5)
     lesson_mark_done(official=learner.official, lesson=lessons_of(big)[0])
     client.force_login(learner)
-    small_count = _lesson_queries(client, django_assert_max_num_queries, lessons_of(small)[1], 30)
-    big_count = _lesson_queries(client, django_assert_max_num_queries, lessons_of(big)[7], 30)
+    small_count = _lesson_queries(client, django_assert_max_num_queries, lessons_of(small)[1], 14)
+    big_count = _lesson_queries(client, django_assert_max_num_queries, lessons_of(big)[7], 14)
     assert small_count == big_count
 
 

@@ -240,3 +240,18 @@ def test_projector_page_and_poll_show_a_fresh_qr(client, world):
     token = checkin.checkin_token_issue(day=day)
     assert token in _text(qr)
     assert len(qr.content) < 40_000
+
+
+def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_queries):
+    """The burst of the day: a check-in writes the attendance row and its history, nothing else."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = world["day"]
+    client.force_login(world["learner"])
+    url = _url(day, checkin.checkin_token_issue(day=day))
+    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as queries:
+        assert client.post(url).status_code == 200
+    assert Attendance.objects.filter(day=day).count() == 1
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert len(writes) == 2 and all("training_attendance" in w for w in writes)
