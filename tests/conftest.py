@@ -18,15 +18,21 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def tree(db):
-    """A small agency tree: province A (department, commune a1, commune a2), province B (commune b1)."""
+    """Province A (department, communes a1 and a2) and province B (commune b1)."""
     province_a = AgencyFactory(kind=AgencyKind.PROVINCE, code="91", name="Tỉnh Thử A")
     department = AgencyFactory(
         parent=province_a, kind=AgencyKind.DEPARTMENT, code="", name="Sở Khoa học và Công nghệ A"
     )
-    commune_a1 = AgencyFactory(parent=province_a, kind=AgencyKind.COMMUNE, code="91001", name="Xã A1")
-    commune_a2 = AgencyFactory(parent=province_a, kind=AgencyKind.COMMUNE, code="91002", name="Xã A2")
+    commune_a1 = AgencyFactory(
+        parent=province_a, kind=AgencyKind.COMMUNE, code="91001", name="Xã A1"
+    )
+    commune_a2 = AgencyFactory(
+        parent=province_a, kind=AgencyKind.COMMUNE, code="91002", name="Xã A2"
+    )
     province_b = AgencyFactory(kind=AgencyKind.PROVINCE, code="92", name="Tỉnh Thử B")
-    commune_b1 = AgencyFactory(parent=province_b, kind=AgencyKind.COMMUNE, code="92001", name="Xã B1")
+    commune_b1 = AgencyFactory(
+        parent=province_b, kind=AgencyKind.COMMUNE, code="92001", name="Xã B1"
+    )
     for node in (province_a, department, commune_a1, commune_a2, province_b, commune_b1):
         node.refresh_from_db()
     return {

@@ -48,7 +48,7 @@ _local = threading.local()
 
 
 def _parser() -> md_lib.Markdown:
-    """One Markdown parser per thread, reset between texts (building one costs more than parsing)."""
+    """One Markdown parser per thread, reset between texts (cheaper than building one)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = md_lib.Markdown(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 THEME = os.environ.get("LMS_THEME", "default")
@@ -209,7 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     # Close timed quiz attempts whose deadline passed while nobody touched them.
-    "quizzes-close-expired": {"task": "lms.quizzes.tasks.close_expired_sittings", "schedule": 300.0},
+    "quizzes-close-expired": {
+        "task": "lms.quizzes.tasks.close_expired_sittings",
+        "schedule": 300.0,
+    },
 }
 
 WAGTAIL_SITE_NAME = "Đào tạo ISO 9001"

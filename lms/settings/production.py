@@ -9,7 +9,10 @@ from .base import MIDDLEWARE, STORAGES, env_bool
 
 # gunicorn serves static files itself through WhiteNoise (after `collectstatic`).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

@@ -16,7 +16,12 @@ CASES = [
     {"name": "password_change", "allowed": EVERYONE},
     {"name": "password_change_done", "allowed": EVERYONE},
     {"name": "logout", "method": "post", "allowed": EVERYONE | {"anonymous"}},
-    {"name": "set_language", "method": "post", "data": {"language": "en"}, "allowed": EVERYONE | {"anonymous"}},
+    {
+        "name": "set_language",
+        "method": "post",
+        "data": {"language": "en"},
+        "allowed": EVERYONE | {"anonymous"},
+    },
     {"name": "javascript-catalog", "allowed": EVERYONE | {"anonymous"}},
     {"name": "account", "allowed": EVERYONE},
     {"path": lambda world: "/admin/", "allowed": {"editor", "admin"}},

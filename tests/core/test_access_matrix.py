@@ -47,7 +47,10 @@ def _our_url_names() -> set[str]:
                     continue
                 if app.startswith("wagtail") or app.startswith("django.contrib.admin"):
                     continue
-                walk(p.url_patterns, f"{namespace}:{p.namespace}" if namespace and p.namespace else ns)
+                walk(
+                    p.url_patterns,
+                    f"{namespace}:{p.namespace}" if namespace and p.namespace else ns,
+                )
             elif isinstance(p, URLPattern) and p.name:
                 names.add(f"{namespace}:{p.name}" if namespace else p.name)
 

@@ -7,7 +7,10 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(
-    [*ROOT.glob("lms/*/locale/*/LC_MESSAGES/django.po"), *ROOT.glob("themes/*/locale/*/LC_MESSAGES/django.po")]
+    [
+        *ROOT.glob("lms/*/locale/*/LC_MESSAGES/django.po"),
+        *ROOT.glob("themes/*/locale/*/LC_MESSAGES/django.po"),
+    ]
 )
 
 

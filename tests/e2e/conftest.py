@@ -95,7 +95,8 @@ def live_url(server_env):
             break
         except Exception:
             if proc.poll() is not None:
-                raise RuntimeError(f"runserver exited with {proc.returncode}; see {log.name}")
+                failed = f"runserver exited with {proc.returncode}; see {log.name}"
+                raise RuntimeError(failed) from None
             time.sleep(0.3)
     else:
         proc.terminate()
@@ -188,3 +189,9 @@ def check_a11y(page, *, context: str = "") -> list[dict]:
             f"axe-core on {context or page.url}: {len(bad)} serious/critical violations\n{detail}"
         )
     return violations
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the accessibility sweep after the journeys: its lesson visits enrol the learner in a
+    course, which the journeys expect to find open for self-enrolment."""
+    items.sort(key=lambda item: item.module.__name__.endswith("test_a11y_sweep"))

@@ -1,4 +1,4 @@
-"""The agency tree, the 2025 succession and the roster import, as steering and secretary see them."""
+"""The agency tree, the 2025 succession and the roster import (steering, secretary)."""
 
 import re
 
