@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.formats import time_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -225,6 +225,11 @@ def _token_seen_recently(request, day, token) -> bool:
     return stamp is not None and time.time() - stamp < CHECKIN_GRACE_SECONDS
 
 
+def checkin_today():
+    """The local date on which self check-in is open (a function, so tests can set the day)."""
+    return timezone.localdate()
+
+
 def _refuse(request, day, message, status):
     context = {"day": day, "session": day.session, "message": message}
     return render(request, "training/attendance/checkin_refused.html", context, status=status)
@@ -254,6 +259,13 @@ def checkin_view(request, pk, day_pk, token):
     session = day.session
     if session.is_final:
         return _refuse(request, day, _("This session is closed: check-in is over."), status=403)
+    if day.date != checkin_today():
+        # A code shown ahead of time (or a leftover one) must not mark anyone present on a day
+        # they have not come yet: self check-in is open on the day itself only.
+        message = _("Check-in for this day is open on %(date)s only.") % {
+            "date": formats.date_format(day.date, "SHORT_DATE_FORMAT")
+        }
+        return _refuse(request, day, message, status=403)
     if not can(request.user, "training.checkin_self", session):
         return _refuse(
             request,

@@ -76,7 +76,8 @@ PAGES: list[tuple[str, str, set[str], int]] = [
         {"trainer", "admin"},
         200,
     ),
-    ("checkin", "{checkin}", {"learner"}, 200),
+    # The demo session's day is ahead: the learner is told when check-in opens (403).
+    ("checkin", "{checkin}", {"learner"}, 403),
     ("checkin-refused", "/sessions/{session}/days/{day}/checkin/0.BAD/", {ANON}, 400),
     ("card-scan", "/sessions/{session}/days/{day}/scan/", {"trainer", "admin"}, 200),
     (

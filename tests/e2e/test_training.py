@@ -306,12 +306,6 @@ def test_session_tables_at_phone_width(new_context):
     check_a11y(trainer, context="session report at 360 px")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: checkin_view (lms/training/views_attendance.py) accepts a QR check-in "
-    "for a day that is not today, so a code shown for a later day marks the official present "
-    "on that day in advance",
-)
 def test_checkin_refused_on_another_day(new_context):
     """The upcoming demo session's days lie ahead: its QR code must not check anyone in today."""
     trainer = _login_page(new_context, "trainer")

@@ -110,3 +110,15 @@ def test_autosave_after_time_up_sends_htmx_to_the_result(client, learner):
     reply = client.post(reverse("quizzes:sitting", args=[sitting.pk]), {}, HTTP_HX_REQUEST="true")
     assert reply.status_code == 204
     assert reply["HX-Redirect"] == reverse("quizzes:sitting_result", args=[sitting.pk])
+
+
+def test_plain_text_is_escaped_once_and_keeps_its_paragraphs():
+    from lms.quizzes.templatetags.quizzes_tags import rich
+
+    html = str(rich("Hồ sơ <b>một cửa</b>\n\nĐoạn hai", "plain"))
+    assert html == "<p>Hồ sơ &lt;b&gt;một cửa&lt;/b&gt;</p>\n\n<p>Đoạn hai</p>"
+    from django.template import Context, Template
+
+    template = Template('{% load quizzes_tags %}{{ t|rich:"plain" }}')
+    rendered = template.render(Context({"t": "Câu hỏi"}))
+    assert rendered == "<p>Câu hỏi</p>"

@@ -27,6 +27,14 @@ def world(make_user, tree):
     return attendance_world(make_user, tree)
 
 
+@pytest.fixture(autouse=True)
+def _session_day_is_today(world, monkeypatch):
+    """Self check-in is open on the session day only: these tests live on that day."""
+    monkeypatch.setattr(
+        "lms.training.views_attendance.checkin_today", lambda: world["day"].date
+    )
+
+
 def _url(day, token):
     return reverse(
         "training:checkin", kwargs={"pk": day.session_id, "day_pk": day.pk, "token": token}
@@ -255,3 +263,14 @@ def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_que
     assert Attendance.objects.filter(day=day).count() == 1
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert len(writes) == 2 and all("training_attendance" in w for w in writes)
+
+
+def test_qr_code_of_another_day_is_refused(client, world):
+    """A code shown ahead of time must not mark anyone present on a day they have not come yet."""
+    day = world["day"]
+    other = DayFactory(session=day.session, date=day.date + datetime.timedelta(days=7))
+    client.force_login(world["learner"])
+    response = client.post(_url(other, checkin.checkin_token_issue(day=other)))
+    assert response.status_code == 403
+    assert not Attendance.objects.filter(day=other).exists()
+    assert other.date.strftime("%d/%m/%Y") in response.content.decode()

@@ -1,7 +1,7 @@
 """Rendering question texts safely, whatever their format."""
 
 from django import template
-from django.utils.html import escape, linebreaks
+from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 from wagtail.whitelist import Whitelister
 
@@ -17,7 +17,7 @@ def rich(value, text_format="markdown"):
     if text_format == "html":
         return mark_safe(Whitelister().clean(value))  # noqa: S308 - allow-list cleaned
     if text_format == "plain":
-        return linebreaks(escape(value))
+        return mark_safe(linebreaks(value, autoescape=True))  # noqa: S308 - escaped by linebreaks
     return render_markdown(value)
 
 
