@@ -1,6 +1,7 @@
 """Role × scope cases for the attendance URLs (merged into tests/training/access_cases.py)."""
 
-import datetime
+
+from django.utils import timezone
 
 from lms.core.models import Role
 from lms.training import checkin
@@ -16,7 +17,8 @@ def _objects(world):
     cached = world.get("_attendance")
     if cached is None:
         session = SessionFactory(host_agency=world["commune_a1"], title="Lớp tập huấn ma trận")
-        day = DayFactory(session=session, date=datetime.date(2026, 12, 1))
+        # Today: self check-in is open on the session day only.
+        day = DayFactory(session=session, date=timezone.localdate())
         registration = Registration.objects.create(
             session=session,
             official=world[Role.LEARNER].official,
