@@ -1,49 +1,32 @@
-"""Factories for the attendance tests (sessions, days, registrations)."""
+"""The attendance tests' world, on the training factories (sessions, days, registrations)."""
 
 import datetime
 
 import factory
 
-from lms.training.models import (
-    Registration,
-    RegistrationStatus,
-    SessionDay,
-    SessionStatus,
-    TrainingSession,
-)
+from lms.training.models import SessionStatus
 
-from .agencies import AgencyFactory, OfficialFactory
+from .agencies import OfficialFactory
+from .training import RegistrationFactory as TrainingRegistrationFactory
+from .training import SessionDayFactory, TrainingSessionFactory
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingSession
+class SessionFactory(TrainingSessionFactory):
+    """A scheduled session in Bắc Ninh (the PDFs print its venue)."""
 
-    title = factory.Sequence(lambda n: f"Lớp tập huấn ISO 9001:2015 số {n}")
-    host_agency = factory.SubFactory(AgencyFactory)
     venue = "Hội trường UBND tỉnh Bắc Ninh"
     status = SessionStatus.SCHEDULED
-    late_after_minutes = 15
 
 
-class DayFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SessionDay
+class DayFactory(SessionDayFactory):
+    session = factory.SubFactory(SessionFactory)
+
+
+class RegistrationFactory(TrainingRegistrationFactory):
+    """A registration that records the host agency as the official's agency at the time."""
 
     session = factory.SubFactory(SessionFactory)
-    date = factory.Sequence(lambda n: datetime.date(2026, 12, 1) + datetime.timedelta(days=n))
-    start_time = datetime.time(8, 0)
-    end_time = datetime.time(11, 30)
-
-
-class RegistrationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Registration
-
-    session = factory.SubFactory(SessionFactory)
-    official = factory.SubFactory(OfficialFactory)
     agency = factory.LazyAttribute(lambda o: o.session.host_agency)
-    status = RegistrationStatus.REGISTERED
 
 
 def attendance_world(make_user, tree, *, officials=3):
