@@ -42,10 +42,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _manage(env, *args, timeout=600):
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=timeout
+def manage(env, *args, timeout=600) -> str:
+    """Run manage.py against the live server's database; returns its output, fails with it."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
+    if done.returncode:
+        pytest.fail(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def manage_shell(env, code: str) -> str:
+    """The last line printed by a `manage.py shell -c` snippet run against the server's data."""
+    lines = manage(env, "shell", "-c", code, timeout=120).strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +92,8 @@ def live_url(server_env):
     if os.environ.get("LMS_E2E_URL"):
         yield os.environ["LMS_E2E_URL"].rstrip("/")
         return
-    _manage(server_env, "migrate", "--noinput", "-v", "0")
-    _manage(server_env, "load_demo")
+    manage(server_env, "migrate", "--noinput", "-v", "0")
+    manage(server_env, "load_demo")
     port = _free_port()
     log = open(Path(server_env["MEDIA_ROOT"]).parent / "server.log", "w")
     proc = subprocess.Popen(

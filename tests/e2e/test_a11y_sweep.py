@@ -13,12 +13,10 @@ Only GET requests are made; the lesson page is opened by users already enrolled 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from .conftest import ROOT, check_a11y, login
+from .conftest import check_a11y, login, manage_shell
 
 ANON = "anonymous"
 ROLES = ["learner", "trainer", "secretary", "steering", "editor", "admin"]
@@ -141,16 +139,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def targets(server_env, live_url):
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", TARGETS_CODE],
-        cwd=ROOT,
-        env=server_env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(manage_shell(server_env, TARGETS_CODE))
 
 
 class RolePages:

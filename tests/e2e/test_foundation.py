@@ -2,27 +2,11 @@
 
 import email
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, check_a11y, login, submit
-
-
-def _manage_shell(env, code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-
+from .conftest import check_a11y, login, manage_shell, submit
 
 DEMO_USERS = ["learner", "trainer", "secretary", "steering", "editor", "admin"]
 
@@ -76,7 +60,7 @@ def test_password_reset_by_email_link(page, server_env):
     check_a11y(page, context="password reset form")
     mail_dir = Path(server_env["EMAIL_URL"].removeprefix("file://"))
     before = set(mail_dir.glob("*.log")) if mail_dir.exists() else set()
-    address = _manage_shell(
+    address = manage_shell(
         server_env,
         "from lms.users.models import User; print(User.objects.get(username='learner').email)",
     )
@@ -97,7 +81,7 @@ def test_password_reset_by_email_link(page, server_env):
     assert "/accounts/reset/done/" in page.url
     login(page, "learner", "Mat-khau-moi-2026")
     # Put the demo password back for the other journeys.
-    _manage_shell(
+    manage_shell(
         server_env,
         "from lms.users.models import User; u = User.objects.get(username='learner'); "
         "u.set_password('demo12345'); u.save()",

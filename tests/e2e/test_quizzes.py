@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 import unicodedata
 import uuid
 from decimal import Decimal
@@ -26,7 +24,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from .conftest import ROOT, check_a11y, login, submit
+from .conftest import ROOT, check_a11y, login, manage, submit
 
 COURSE_TITLE = "Nhận thức về HTQLCL"
 MODULE_QUIZ = "nt-m01"
@@ -81,20 +79,6 @@ class Problems:
 def _visible_text(locator) -> str:
     """A text as shown, without tags that a rendering bug printed literally (checked apart)."""
     return re.sub(r"</?p>", "", locator.inner_text())
-
-
-def _manage(server_env, *args) -> str:
-    """Run manage.py against the live server's database; returns stdout (fails on errors)."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=server_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 def _start_or_continue(page) -> None:
@@ -316,10 +300,10 @@ def test_essay_is_marked_by_the_trainer_and_the_learner_sees_the_comment(
     slug, title = f"e2e-tu-luan-{token}", f"E2E tự luận {token}"
     gift = tmp_path / "essay.gift"
     gift.write_text(GIFT, encoding="utf-8")
-    out = _manage(server_env, "import_questions", str(gift))
+    out = manage(server_env, "import_questions", str(gift))
     assert "Imported 1 question" in out, out
     # import_questions fills the bank only; the quiz that uses the question is made here.
-    out = _manage(
+    out = manage(
         server_env,
         "shell",
         "-c",
