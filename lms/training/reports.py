@@ -11,6 +11,19 @@ from django.utils.translation import gettext as _
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
+def _agency_columns() -> list[str]:
+    """Headings of the per-agency table, shared by the XLSX and PDF exports."""
+    return [
+        _("Agency"),
+        _("Participants"),
+        _("Present"),
+        _("Late"),
+        _("Excused"),
+        _("Absent"),
+        _("Completed"),
+    ]
+
+
 def _num(value, places=1) -> str:
     if value is None:
         return ""
@@ -64,17 +77,7 @@ def report_xlsx(report: dict) -> bytes:
         by_day.cell(row=by_day.max_row, column=1).number_format = "DD/MM/YYYY"
 
     by_agency = wb.create_sheet(_("By agency")[:31])
-    by_agency.append(
-        [
-            _("Agency"),
-            _("Participants"),
-            _("Present"),
-            _("Late"),
-            _("Excused"),
-            _("Absent"),
-            _("Completed"),
-        ]
-    )
+    by_agency.append(_agency_columns())
     for row in report["by_agency"]:
         by_agency.append(
             [
@@ -141,15 +144,7 @@ def report_pdf(report: dict) -> bytes:
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, _("Attendance per agency"), new_x="LMARGIN", new_y="NEXT")
     table(
-        [
-            _("Agency"),
-            _("Participants"),
-            _("Present"),
-            _("Late"),
-            _("Excused"),
-            _("Absent"),
-            _("Completed"),
-        ],
+        _agency_columns(),
         [
             [
                 r["agency__name"] or "",
