@@ -22,11 +22,7 @@ PAGE_SIZE = 25
 
 
 def _agency(request, pk):
-    # Memoised on the request: the permission check and the view share one query.
-    cached = getattr(request, "_lms_agency", None)
-    if cached is None or cached.pk != pk:
-        cached = request._lms_agency = get_object_or_404(Agency, pk=pk)
-    return cached
+    return get_object_or_404(Agency, pk=pk)
 
 
 @permission_required("agencies.view_tree")
@@ -53,7 +49,7 @@ def agency_list(request):
 
 @permission_required("agencies.view_agency", get_object=_agency)
 def agency_detail(request, pk):
-    agency = _agency(request, pk)
+    agency = request.permission_object
     show_all = request.GET.get("history") == "1"
     context = selectors.agency_overview(
         agency, viewer_paths=scope_paths(request.user, *VIEWER_ROLES)

@@ -143,7 +143,8 @@ def require(user, perm: str, obj: Any = None) -> None:
 def permission_required(perm: str, get_object: Callable | None = None):
     """View decorator: anonymous users go to login; others need ``can(user, perm, obj)``.
 
-    ``get_object(request, **kwargs)`` returns the object checked (or raises Http404).
+    ``get_object(request, **kwargs)`` returns the object checked (or raises Http404); the view
+    finds it again as ``request.permission_object`` instead of loading it a second time.
     """
 
     def decorator(view):
@@ -153,6 +154,7 @@ def permission_required(perm: str, get_object: Callable | None = None):
                 return redirect_to_login(request.get_full_path())
             obj = get_object(request, **kwargs) if get_object else None
             require(request.user, perm, obj)
+            request.permission_object = obj
             return view(request, *args, **kwargs)
 
         return wrapper

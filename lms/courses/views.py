@@ -32,7 +32,7 @@ def _live_course(request, course_id):
 @require_POST
 @permission_required("courses.enrol", get_object=_live_course)
 def enrol(request, course_id):
-    course = _live_course(request, course_id)
+    course = request.permission_object
     official = selectors.official_of(request.user)
     if official is None:
         messages.error(

@@ -123,7 +123,7 @@ def sitting_start(request, slug):
 @permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
 def sitting(request, pk):
     """The attempt: every question on one page; answers are saved on the server as they change."""
-    sitting = _sitting(request, pk)
+    sitting = request.permission_object
     sitting = services.sitting_close_if_expired(sitting=sitting)
     if not sitting.is_open:
         if request.htmx:
@@ -171,14 +171,14 @@ def sitting(request, pk):
 @require_POST
 @permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
 def sitting_submit(request, pk):
-    sitting = _sitting(request, pk)
+    sitting = request.permission_object
     services.sitting_submit(sitting=sitting, answers=_answers(request.POST))
     return redirect("quizzes:sitting_result", pk=sitting.pk)
 
 
 @permission_required("quizzes.view_result", get_object=lambda request, pk: _sitting(request, pk))
 def sitting_result(request, pk):
-    sitting = _sitting(request, pk)
+    sitting = request.permission_object
     sitting = services.sitting_close_if_expired(sitting=sitting)
     if sitting.is_open:
         if can(request.user, "quizzes.take_sitting", sitting):
@@ -230,7 +230,7 @@ def _chosen_texts(response: Response) -> list:
 
 @permission_required("quizzes.mark", get_object=lambda request, pk: _response(request, pk))
 def response_mark(request, pk):
-    response = _response(request, pk)
+    response = request.permission_object
     if response.sitting.state != SittingState.NEEDS_MARKING or response.question.kind != "essay":
         return redirect("quizzes:response_remark", pk=response.pk)
     form = MarkForm(
@@ -256,7 +256,7 @@ def response_mark(request, pk):
 
 @permission_required("quizzes.mark", get_object=lambda request, pk: _response(request, pk))
 def response_remark(request, pk):
-    response = _response(request, pk)
+    response = request.permission_object
     form = RemarkForm(
         request.POST or None,
         points=response.points,

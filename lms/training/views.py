@@ -54,7 +54,7 @@ def session_create(request):
 
 @permission_required("training.manage_session", get_object=_session)
 def session_copy(request, pk):
-    source = _session(request, pk)
+    source = request.permission_object
     if not can(request.user, "training.create_session"):
         return redirect("training:session_detail", pk=pk)
     return _session_form(
@@ -64,7 +64,7 @@ def session_copy(request, pk):
 
 @permission_required("training.manage_session", get_object=_session)
 def session_edit(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     if session.is_final:
         messages.error(request, _("This session is closed; its records can no longer be changed."))
         return redirect("training:session_detail", pk=pk)
@@ -96,7 +96,7 @@ def _session_form(request, *, instance, initial, source=None):
 
 @permission_required("training.view_session", get_object=_session)
 def session_detail(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     user = request.user
     manage = can(user, "training.manage_session", session)
     official = _official(request)
@@ -136,7 +136,7 @@ def session_detail(request, pk):
 @require_POST
 @permission_required("training.manage_session", get_object=_session)
 def session_invite(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     try:
         created = services.session_invite_targets(session=session, by=request.user)
     except services.TrainingError as exc:
@@ -152,7 +152,7 @@ def session_invite(request, pk):
 
 @permission_required("training.manage_session", get_object=_session)
 def roster_upload(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,7 +174,7 @@ def roster_upload(request, pk):
 
 
 def _self_action(request, pk, action):
-    session = _session(request, pk)
+    session = request.permission_object  # loaded and checked by the view's decorator
     official = _official(request)
     registration = Registration.objects.filter(session=session, official=official).first()
     try:
@@ -219,7 +219,7 @@ def cancel(request, pk):
 
 @permission_required("training.secretary_register", get_object=_session)
 def secretary_register(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     form = SecretaryRegisterForm(request.POST or None, user=request.user, session=session)
     if request.method == "POST" and form.is_valid():
         try:
@@ -241,7 +241,7 @@ def secretary_register(request, pk):
 
 @permission_required("training.manage_session", get_object=_session)
 def session_close(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     if request.method == "POST":
         try:
             result = services.session_close(session=session, by=request.user)
@@ -270,13 +270,13 @@ def session_close(request, pk):
 
 @permission_required("training.view_report", get_object=_session)
 def session_report(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     return render(request, "training/session_report.html", selectors.session_report(session))
 
 
 @permission_required("training.view_report", get_object=_session)
 def session_report_xlsx(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     response = HttpResponse(
         reports.report_xlsx(selectors.session_report(session)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -287,7 +287,7 @@ def session_report_xlsx(request, pk):
 
 @permission_required("training.view_report", get_object=_session)
 def session_report_pdf(request, pk):
-    session = _session(request, pk)
+    session = request.permission_object
     response = HttpResponse(
         reports.report_pdf(selectors.session_report(session)), content_type="application/pdf"
     )

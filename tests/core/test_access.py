@@ -58,3 +58,23 @@ def test_anonymous_can_nothing(tree):
 
     assert not access.can(AnonymousUser(), "core.view_account")
     assert access.scope_paths(AnonymousUser(), Role.LEARNER) == ()
+
+
+def test_permission_required_hands_the_checked_object_to_the_view(rf, make_user, tree):
+    from lms.core.access import permission_required
+
+    user = make_user(username="po_viewer")
+    loaded = []
+
+    def load(request, pk):
+        loaded.append(pk)
+        return tree["commune_a1"]
+
+    @permission_required("core.view_account", get_object=load)
+    def view(request, pk):
+        return request.permission_object
+
+    request = rf.get("/")
+    request.user = user
+    assert view(request, pk=7) == tree["commune_a1"]
+    assert loaded == [7], "the object is loaded once, by the check"
