@@ -16,6 +16,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back rows reuse their ids on SQLite, and a
+    user, session or page cached by an earlier test must not answer for a new one."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):  # Redis: only this worker's keys (see settings.test)
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def tree(db):
     """Province A (department, communes a1 and a2) and province B (commune b1)."""

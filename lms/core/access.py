@@ -8,12 +8,14 @@ views ask ``can(user, "app.action", obj)`` or use ``permission_required``/``Perm
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 
 from .models import Role
@@ -49,21 +51,39 @@ def _scopes(user) -> dict[str, tuple[str, ...]]:
     """Role -> agency path prefixes, loaded once per user object (one query)."""
     cached = getattr(user, "_lms_role_scopes", None)
     if cached is None:
-        from .models import RoleAssignment
-
         found: dict[str, list[str]] = {}
-        rows = RoleAssignment.objects.filter(user=user).values_list("role", "agency__path")
-        for role, path in rows:
-            found.setdefault(role, []).append(path or EVERYWHERE)
+        with connection.cursor() as cursor:
+            cursor.execute(_scopes_sql(), [user.pk])
+            for role, path in cursor.fetchall():
+                found.setdefault(role, []).append(path or EVERYWHERE)
         cached = {role: tuple(paths) for role, paths in found.items()}
         user._lms_role_scopes = cached
     return cached
+
+
+@functools.cache
+def _scopes_sql() -> str:
+    """The user's roles with their agencies' paths. Every logged-in page asks (the menu depends
+    on the roles), so it is plain SQL written once: compiling the same ORM query on each request
+    costs several times what the database takes to answer it."""
+    from lms.agencies.models import Agency
+
+    from .models import RoleAssignment
+
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT r.{qn('role')}, a.{qn('path')} FROM {qn(RoleAssignment._meta.db_table)} r "
+        f"LEFT JOIN {qn(Agency._meta.db_table)} a ON a.{qn('id')} = r.{qn('agency_id')} "
+        f"WHERE r.{qn('user_id')} = %s"
+    )
 
 
 def forget_scopes(user) -> None:
     """Drop the cached scopes after roles change."""
     if hasattr(user, "_lms_role_scopes"):
         del user._lms_role_scopes
+    if hasattr(user, "_lms_menu_roles"):
+        del user._lms_menu_roles
 
 
 def roles_of(user) -> set[str]:
@@ -73,6 +93,21 @@ def roles_of(user) -> set[str]:
     if user.is_superuser:
         roles.add(Role.ADMIN)
     return roles
+
+
+def menu_roles(user) -> frozenset[str]:
+    """The roles the user holds anywhere, platform admins holding them all: what the menu shows.
+
+    Kept on the user object, which the cached authentication backend stores with it (see
+    lms/core/auth.py), so a page that needs no agency scope runs no role query.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_lms_menu_roles", None)
+    if cached is None:
+        cached = frozenset(Role.values) if is_platform_admin(user) else frozenset(_scopes(user))
+        user._lms_menu_roles = cached
+    return cached
 
 
 def has_role(user, *roles: str) -> bool:

@@ -12,3 +12,13 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its permission rules in rules.py; load them all once.
         autodiscover_modules("rules")
+
+        from django.conf import settings
+        from django.db.models.signals import post_delete, post_save
+
+        from .auth import forget_role_holder, forget_user
+        from .models import RoleAssignment
+
+        for signal in (post_save, post_delete):
+            signal.connect(forget_user, sender=settings.AUTH_USER_MODEL, dispatch_uid="core_user")
+            signal.connect(forget_role_holder, sender=RoleAssignment, dispatch_uid="core_roles")

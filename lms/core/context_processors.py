@@ -1,7 +1,19 @@
 from functools import cache
 
-from .access import has_role, roles_of
+from .access import menu_roles
 from .models import Role
+from .release import release
+
+
+def nav_flags(user) -> dict:
+    """What the menu depends on: the roles the user holds anywhere (see access.menu_roles)."""
+    roles = menu_roles(user)
+    return {
+        "is_trainer": Role.TRAINER in roles,
+        "is_secretary": Role.ISO_SECRETARY in roles,
+        "is_steering": Role.STEERING in roles,
+        "is_editor": Role.EDITOR in roles,
+    }
 
 
 def platform(request):
@@ -10,12 +22,6 @@ def platform(request):
 
     @cache  # templates may ask several times per page (menu, user bar): compute once
     def nav():
-        return {
-            "roles": roles_of(user),
-            "is_trainer": has_role(user, Role.TRAINER),
-            "is_secretary": has_role(user, Role.ISO_SECRETARY),
-            "is_steering": has_role(user, Role.STEERING),
-            "is_editor": has_role(user, Role.EDITOR),
-        }
+        return nav_flags(user)
 
-    return {"lms_nav": nav}
+    return {"lms_nav": nav, "lms_release": release()}

@@ -1,5 +1,3 @@
-import importlib.util
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +15,35 @@ class CoursesConfig(AppConfig):
         from .receivers import forget_lesson_body
 
         page_published.connect(forget_lesson_body, sender=LessonPage, dispatch_uid="courses_body")
-        # The quiz engine is built alongside: listen to it once it exists.
-        if importlib.util.find_spec("lms.quizzes.signals") is not None:
-            from lms.quizzes.signals import sitting_finished
+        self._connect_generation()
 
-            from .services import on_sitting_finished
+        from lms.quizzes.signals import sitting_finished
 
-            sitting_finished.connect(on_sitting_finished, dispatch_uid="courses_sitting_finished")
+        from .services import on_sitting_finished
+
+        sitting_finished.connect(on_sitting_finished, dispatch_uid="courses_sitting_finished")
+
+    @staticmethod
+    def _connect_generation():
+        """Start a new page generation (cachekeys) on every change a course page may show."""
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import Page, PageViewRestriction, Site, get_page_models
+        from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from lms.quizzes.models import Quiz  # module pages link to their quiz by slug
+
+        from .cachekeys import new_generation
+
+        for sender in (Page, *get_page_models(), PageViewRestriction, Site, Quiz):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    new_generation,
+                    sender=sender,
+                    dispatch_uid=f"courses_generation_{signal is post_save}_{sender._meta.label}",
+                )
+        for name, signal in (
+            ("published", page_published),
+            ("unpublished", page_unpublished),
+            ("moved", post_page_move),
+        ):
+            signal.connect(new_generation, dispatch_uid=f"courses_generation_{name}")

@@ -295,9 +295,22 @@ class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
                 # Opening a lesson of an open course enrols the learner (source "self").
                 state.enrolment = enrolment_create(official=state.official, course=state.course)
             if not self.seen_recently(state.enrolment):
-                lesson_mark_seen(official=state.official, lesson=self, enrolment=state.enrolment)
+                lesson_mark_seen(
+                    official_id=state.official.pk,
+                    lesson_id=self.pk,
+                    course_id=state.course.pk,
+                    enrolment_id=state.enrolment.pk if state.enrolment else None,
+                )
+        from .cachekeys import page_stamp
+        from .pagecache import remember_route
+
+        # Read before the page: what it shows is at least as new as this generation.
+        request._lms_page_stamp = stamp = page_stamp()
         request._lms_lesson_state = state
-        return super().serve(request, *args, **kwargs)
+        response = super().serve(request, *args, **kwargs)
+        if state.course is not None:
+            remember_route(request, lesson=self, course=state.course, stamp=stamp)
+        return response
 
     def seen_recently(self, enrolment) -> bool:
         """True if the enrolment already records this lesson as last seen a moment ago.
@@ -415,3 +428,18 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official} – {self.lesson}"
+
+
+class PageGeneration(models.Model):
+    """One row: the generation of the published course pages, a token that every page-cache key
+    carries (see cachekeys). It lives in the database so that it changes in the same transaction
+    as the pages themselves, and the lesson page reads it in the query it makes anyway."""
+
+    value = models.CharField(_("generation"), max_length=32)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("page generation")
+
+    def __str__(self) -> str:
+        return self.value

@@ -30,13 +30,14 @@ def enrol(user, obj) -> bool:
 @rule("courses.read_lesson")
 def read_lesson(user, obj) -> bool:
     """obj: a selectors.LessonState. Enrolled learners, or anyone with an official record when
-    the course is open (they are enrolled on first visit); editors read everything."""
+    the course is open (they are enrolled on first visit); editors read everything. The
+    enrolment is looked at first: a learner's page then needs no role query."""
+    if obj is not None and obj.course is not None and obj.enrolment is not None:
+        return True
     if has_role(user, Role.EDITOR):
         return True
     if obj is None or obj.course is None:
         return False
-    if obj.enrolment is not None:
-        return True
     return obj.official is not None and obj.course.open_enrolment
 
 

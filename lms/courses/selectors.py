@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from wagtail.models import Page, Site
 
+from lms.core.release import release
+
+from . import cachekeys
 from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage, fold
 
 STEPLEN = Page.steplen
 BODY_CACHE_SECONDS = 24 * 3600
-# The outline's cache key carries a fingerprint of the course's published tree (see
-# course_with_outline_version), so a publication or unpublication shows at once in every process;
-# this expiry only bounds what the fingerprint cannot see (a reorder, a renamed quiz slug).
+# Outline keys carry the pages' generation (cachekeys), renewed by every change a course shows;
+# the expiry only bounds what a signal cannot see (a change made outside Django).
 OUTLINE_CACHE_SECONDS = 600
 
 
@@ -85,13 +86,6 @@ def course_outline(course: CoursePage) -> list[dict]:
     return modules
 
 
-# A fingerprint of the live pages below a course: how many, and the latest publication among them.
-# Plain SQL (the same in SQLite and PostgreSQL): the ORM's subquery expressions cost more to build
-# than the database takes to answer.
-_TREE_STAT_SQL = (
-    "SELECT {function} FROM wagtailcore_page AS below "
-    "WHERE below.path LIKE %s AND below.depth > %s AND below.live = %s"
-)
 # What lesson pages, rules and enrolment need of a course; other fields load if ever touched.
 COURSE_FIELDS = (
     "id",
@@ -109,41 +103,26 @@ COURSE_FIELDS = (
 )
 
 
-def course_with_outline_version(course_path: str) -> CoursePage | None:
-    """The course at ``course_path`` with a fingerprint of its published tree (one query).
-
-    The fingerprint (live pages below it, latest publication among them) changes whenever a
-    module or lesson is published, unpublished, added or deleted, which is what the outline shows.
-    """
-    params = (course_path + "%", len(course_path) // STEPLEN, True)
-    return (
-        CoursePage.objects.filter(path=course_path)
-        .only(*COURSE_FIELDS)
-        .annotate(
-            outline_live_count=RawSQL(_TREE_STAT_SQL.format(function="COUNT(*)"), params),
-            outline_published_at=RawSQL(
-                _TREE_STAT_SQL.format(function="MAX(below.last_published_at)"), params
-            ),
-        )
-        .order_by()
-        .first()
-    )
+def course_at(course_path: str) -> CoursePage | None:
+    """The course whose tree path is ``course_path`` (one query)."""
+    return CoursePage.objects.filter(path=course_path).only(*COURSE_FIELDS).order_by().first()
 
 
-def outline_cache_key(course) -> str:
-    stamp = str(getattr(course, "outline_published_at", None)).replace(" ", "T")
-    return f"courses:outline:{course.pk}:{getattr(course, 'outline_live_count', None)}:{stamp}"
+def course_at_pk(course_id: int) -> CoursePage | None:
+    return CoursePage.objects.filter(pk=course_id).only(*COURSE_FIELDS).first()
 
 
-def cached_course_outline(course: CoursePage) -> list[dict]:
-    """``course_outline`` from the cache, keyed by the course's outline fingerprint.
+def outline_cache_key(course, stamp: str | None = None) -> str:
+    return cachekeys.outline_key(stamp or cachekeys.page_stamp(), course.pk)
+
+
+def cached_course_outline(course: CoursePage, stamp: str | None = None) -> list[dict]:
+    """``course_outline`` from the cache, keyed by the pages' generation (see cachekeys).
 
     The caller gets its own copy (the cache hands out unpickled copies), so it may add the
-    learner's marks to it. Without a fingerprint on ``course`` the outline is built afresh.
+    learner's marks to it.
     """
-    if not hasattr(course, "outline_live_count"):
-        return course_outline(course)
-    key = outline_cache_key(course)
+    key = outline_cache_key(course, stamp)
     outline = cache.get(key)
     if outline is None:
         outline = course_outline(course)
@@ -216,8 +195,8 @@ class LessonState:
 
 
 def lesson_state(*, lesson: LessonPage, user) -> LessonState:
-    """Course (with its outline fingerprint), official and enrolment: two queries once enrolled."""
-    course = course_with_outline_version(course_path_of(lesson.path))
+    """Course, official and enrolment: two queries once enrolled."""
+    course = course_at(course_path_of(lesson.path))
     enrolment = None
     looked = False
     authenticated = getattr(user, "is_authenticated", False)
@@ -255,54 +234,95 @@ def lesson_body_cache_key(
     page_id: int, revision_id: int | None, language: str | None = None
 ) -> str:
     language = language or translation.get_language() or "vi"
-    return f"courses:lesson-body:{page_id}:{revision_id}:{language}"
+    return f"courses:lesson-body:{release()}:{page_id}:{revision_id}:{language}"
+
+
+def lesson_shared_context(*, lesson: LessonPage, course: CoursePage | None, outline) -> dict:
+    """What a lesson page shows every learner alike: where it sits, its neighbours, its body."""
+    lessons = flat_lessons(outline)
+    index = next((i for i, item in enumerate(lessons) if item["id"] == lesson.pk), None)
+    current_module = next(
+        (m for m in outline if any(item["id"] == lesson.pk for item in m["lessons"])), None
+    )
+    return {
+        "course": course,
+        "course_url": relative_url(course.url_path) if course else None,
+        "current_module": current_module,
+        "previous_lesson": lessons[index - 1] if index else None,
+        "next_lesson": lessons[index + 1]
+        if index is not None and index + 1 < len(lessons)
+        else None,
+        "body_html": lesson_body_html(lesson=lesson),
+    }
+
+
+def render_lesson_outline(*, outline, lesson_id: int, done) -> str:
+    """The sidebar: progress bar and outline with the learner's ✓ marks."""
+    lessons = flat_lessons(outline)
+    for item in lessons:
+        item["done"] = item["id"] in done
+        item["current"] = item["id"] == lesson_id
+    done_count = sum(1 for item in lessons if item["done"])
+    return render_to_string(
+        "courses/_lesson_outline.html",
+        {
+            "outline": outline,
+            "done_count": done_count,
+            "lesson_count": len(lessons),
+            "progress": percent(done_count, len(lessons)),
+        },
+    )
+
+
+def lesson_outline_html(*, course, lesson_id: int, done, stamp: str) -> str:
+    """``render_lesson_outline`` from the cache: learners with the same marks share it."""
+    key = cachekeys.outline_html_key(
+        stamp, course.pk, lesson_id, done, translation.get_language() or ""
+    )
+    html = cache.get(key)
+    if html is None:
+        outline = cached_course_outline(course, stamp)
+        html = render_lesson_outline(outline=outline, lesson_id=lesson_id, done=done)
+        cache.set(key, html, OUTLINE_CACHE_SECONDS)
+    return html
+
+
+def render_lesson_done(*, request, lesson, is_done: bool, completed: bool) -> str:
+    """The "mark as done" form, or the done badge (and the course-completed message)."""
+    return render_to_string(
+        "courses/_lesson_done.html",
+        {"page": lesson, "is_done": is_done, "course_completed": completed},
+        request,
+    )
 
 
 def lesson_page_context(*, lesson: LessonPage, request) -> dict:
+    """The whole lesson page for ``request.user`` (see also pagecache, which serves the same page
+    from the cache to enrolled learners)."""
     state = getattr(request, "_lms_lesson_state", None)
     if state is None or state.lesson.pk != lesson.pk:
         state = lesson_state(lesson=lesson, user=request.user)
     course = state.course
-    outline = cached_course_outline(course) if course else []
-    lessons = flat_lessons(outline)
+    stamp = getattr(request, "_lms_page_stamp", None) or cachekeys.page_stamp()
+    outline = cached_course_outline(course, stamp) if course else []
     done = (
         done_lesson_ids(official=state.official, course_ids=[course.pk])
         if state.official and course
         else set()
     )
-    index = next((i for i, item in enumerate(lessons) if item["id"] == lesson.pk), None)
-    for item in lessons:
-        item["done"] = item["id"] in done
-        item["current"] = item["id"] == lesson.pk
-    current_module = next(
-        (m for m in outline if any(item["current"] for item in m["lessons"])), None
+    context = lesson_shared_context(lesson=lesson, course=course, outline=outline)
+    context["lesson_done_html"] = render_lesson_done(
+        request=request,
+        lesson=lesson,
+        is_done=lesson.pk in done,
+        completed=bool(state.enrolment and state.enrolment.completed_at),
     )
-    done_count = sum(1 for item in lessons if item["done"])
-    return {
-        "course": course,
-        "course_url": relative_url(course.url_path) if course else None,
-        "outline": outline,
-        "current_module": current_module,
-        "enrolment": state.enrolment,
-        "previous_lesson": lessons[index - 1] if index else None,
-        "next_lesson": lessons[index + 1]
-        if index is not None and index + 1 < len(lessons)
-        else None,
-        "is_done": lesson.pk in done,
-        "done_count": done_count,
-        "lesson_count": len(lessons),
-        "progress": percent(done_count, len(lessons)),
-        "body_html": lesson_body_html(lesson=lesson, request=request),
-        # Everything the outline and progress fragment shows: the published tree, the current
-        # lesson and the learner's done lessons (the template adds the language).
-        "outline_fragment_key": ":".join(
-            [
-                outline_cache_key(course) if course else "-",
-                str(lesson.pk),
-                ",".join(str(pk) for pk in sorted(done)),
-            ]
-        ),
-    }
+    context["outline_html"] = (
+        lesson_outline_html(course=course, lesson_id=lesson.pk, done=done, stamp=stamp)
+        if course
+        else ""
+    )
+    return context
 
 
 def lesson_access_state(*, lesson_id: int, user) -> LessonState | None:

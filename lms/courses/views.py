@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -64,10 +64,13 @@ def lesson_done(request, lesson_id):
     )
     state.enrolment.refresh_from_db(fields=["completed_at"])
     if request.htmx:
-        return render(
-            request,
-            "courses/_lesson_done.html",
-            {"is_done": True, "page": state.lesson, "enrolment": state.enrolment},
+        return HttpResponse(
+            selectors.render_lesson_done(
+                request=request,
+                lesson=state.lesson,
+                is_done=True,
+                completed=bool(state.enrolment.completed_at),
+            )
         )
     if state.enrolment.completed_at:
         messages.success(request, _("Well done: you have completed this course."))

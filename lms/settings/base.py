@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: answers an enrolled learner's lesson page from the cache (lms/courses/pagecache.py).
+    "lms.courses.pagecache.LessonPageMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -155,18 +157,39 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
-# Cache: CACHE_URL (or REDIS_URL) = redis://host:6379/1; local memory otherwise.
+# Cache: CACHE_URL (or REDIS_URL) = redis://host:6379/1. Without one, files under var/cache: a
+# cache every server process shares (per-process memory would keep serving a page that another
+# process has republished, or a user that another process has deactivated). The prefix names the
+# database, so two databases served from one checkout (`make run`, `make bench`) never share keys.
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 if _cache_url:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": _cache_url,
-            "KEY_PREFIX": "lms",
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "lms"),
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    import hashlib
+
+    _db_name = str(DATABASES["default"].get("NAME") or "")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "KEY_PREFIX": os.environ.get(
+                "CACHE_KEY_PREFIX", hashlib.sha256(_db_name.encode()).hexdigest()[:12]
+            ),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# Sessions are read from the cache and written through to the database: a logged-in page costs no
+# session query, and a cache that is flushed or culled loses no session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The user behind a session comes from the cache too (lms/core/auth.py says how it stays fresh).
+AUTHENTICATION_BACKENDS = ["lms.core.auth.CachedModelBackend"]
 
 # Email: EMAIL_URL = smtp://user:pass@host:587 (TLS by port 587/465), file:///folder (one file per
 # message), or console:// (the default: messages are printed by the server).

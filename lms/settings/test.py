@@ -15,3 +15,10 @@ LANGUAGE_CODE = "vi"
 # Tasks run inline in tests even when a broker is configured; tests/core/test_worker.py turns this
 # off to prove a real worker consumes the queue (CI's services run, LMS_REAL_WORKER=1).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Each test process keeps its own cache: memory by default; with CACHE_URL (the services run), a
+# key prefix per pytest-xdist worker, as each worker also has a database of its own.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"lms-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,58 @@
+"""The user behind a session, from the cache.
+
+Django's ModelBackend loads the user with a query on every request, and on a page served from
+the cache that query is most of the cost. ``CachedModelBackend`` keeps the loaded user in the
+shared cache (Redis, or the file cache of the embedded default) for a few minutes, with the roles
+the menu shows (``access.menu_roles``), and forgets it whenever the user row or one of the user's
+role assignments is saved or deleted. So a password change (which also ends the user's other
+sessions, through the session hash), a deactivation, a new name or a new role takes effect on the
+next request. What no signal sees (a bulk ``update()``, a change made outside Django) shows within
+``USER_CACHE_SECONDS``. Agency scopes are not cached: permission checks load them per request.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+from .access import menu_roles
+
+USER_CACHE_SECONDS = 300
+
+
+def user_cache_key(user_id) -> str:
+    return f"auth:user:{user_id}"
+
+
+class CachedModelBackend(ModelBackend):
+    """ModelBackend whose ``get_user`` (called once per request by the session) uses the cache."""
+
+    def get_user(self, user_id):
+        key = user_cache_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is None:
+                return None
+            menu_roles(user)  # kept on the user object, so cached with it
+            cache.set(key, user, USER_CACHE_SECONDS)
+        return user if self.user_can_authenticate(user) else None
+
+
+def forget_cached_user(user_id) -> None:
+    """Drop the user now, and again once the change is committed (a request that read the old
+    rows meanwhile may have cached them)."""
+    key = user_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def forget_user(sender, instance, **kwargs) -> None:
+    """Receiver for the user model's post_save and post_delete."""
+    forget_cached_user(instance.pk)
+
+
+def forget_role_holder(sender, instance, **kwargs) -> None:
+    """Receiver for RoleAssignment's post_save and post_delete."""
+    forget_cached_user(instance.user_id)

@@ -1,0 +1,84 @@
+"""The generation of the published course pages, which every page-cache key carries.
+
+The generation is a random token in the database (``PageGeneration``), replaced whenever
+something a course, module or lesson page shows may have changed: a page saved, published,
+unpublished, moved or deleted, a view restriction, a site or a quiz changed (receivers connected
+in ``apps.py``). It changes in the same transaction as the change itself, so no process can cache
+old rows under the new token; a new token makes every cached outline, page skeleton and route
+unreachable at once, and the old entries expire on their own. Keys also carry the code's release
+stamp (lms/core/release.py), so a deploy starts from fresh pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from lms.core.release import release
+
+GENERATION_ROW = 1
+
+
+@functools.cache
+def generation_sql() -> str:
+    """A scalar subquery for the current generation (the fast path adds it to its own query)."""
+    from .models import PageGeneration
+
+    qn = connection.ops.quote_name
+    return (
+        f"(SELECT {qn('value')} FROM {qn(PageGeneration._meta.db_table)} "
+        f"WHERE {qn('id')} = {GENERATION_ROW})"
+    )
+
+
+def stamp_of(generation: str | None) -> str:
+    return f"{generation or ''}.{release()}"
+
+
+def page_stamp() -> str:
+    """The current generation and release (one small query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {generation_sql()}")
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return stamp_of(new_generation())
+    return stamp_of(row[0])
+
+
+def new_generation(*args, **kwargs) -> str:
+    """Signal receiver: replace the token (first use creates the row)."""
+    from .models import PageGeneration
+
+    value = uuid.uuid4().hex
+    rows = PageGeneration.objects.filter(pk=GENERATION_ROW)
+    if not rows.update(value=value, changed_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                PageGeneration.objects.create(pk=GENERATION_ROW, value=value)
+        except IntegrityError:  # created meanwhile by another request
+            rows.update(value=value, changed_at=timezone.now())
+    return value
+
+
+def route_key(host: str, path: str) -> str:
+    """Which lesson a URL showed under some generation (the entry names it)."""
+    return f"courses:route:{host}:{path}"
+
+
+def outline_key(stamp: str, course_id: int) -> str:
+    return f"courses:outline:{stamp}:{course_id}"
+
+
+def outline_html_key(stamp: str, course_id: int, lesson_id: int, done, language: str) -> str:
+    """The outline with one learner's marks: the same for every learner with the same marks."""
+    marks = hashlib.sha256(",".join(str(pk) for pk in sorted(done)).encode()).hexdigest()[:16]
+    return f"courses:outline-html:{stamp}:{course_id}:{lesson_id}:{marks}:{language}"
+
+
+def skeleton_key(stamp: str, lesson_id: int, language: str, nav: tuple) -> str:
+    flags = "".join("1" if flag else "0" for flag in nav)
+    return f"courses:lesson-skeleton:{stamp}:{lesson_id}:{language}:{flags}"

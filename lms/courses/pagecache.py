@@ -1,0 +1,375 @@
+"""Lesson pages served to their enrolled learners from the cache.
+
+A lesson page is the same for every learner but for four parts: the CSRF token, the name in the
+header, the "mark as done" block and the sidebar (progress bar and the outline's ✓ marks). The
+slow path (Wagtail's routing, then ``LessonPage.serve``) renders the page whole and remembers the
+lesson's URL (``remember_route``). ``LessonPageMiddleware`` then answers later GETs of that URL by
+an enrolled learner from a *skeleton*: the page rendered once with markers where those parts go,
+split at the markers and kept in the cache per lesson, language and menu (the menu follows the
+user's roles). A request then costs the session and the user (both cached, see
+lms/core/auth.py), one cache read for the route, two small SQL queries (the user's roles; the
+learner's enrolment with the lessons done), one cache read for the skeleton and the sidebar, and
+a write only when the learner opens another lesson than the one last seen.
+
+Anything else takes the slow path, which is always right: anonymous visitors, editors (who get
+Wagtail's user bar), learners not enrolled yet (opening a lesson of an open course enrols them),
+pending messages, query strings, HTMX requests, previews, lessons under a view restriction, and
+any miss. Every key carries the pages' generation and the code's release (see ``cachekeys``), so
+a publication shows at once in every process.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.middleware import get_user as request_user
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape
+from wagtail.models import Page
+
+from lms.core.access import can
+from lms.core.context_processors import nav_flags
+
+from . import cachekeys, selectors
+from .models import Enrolment, LessonPage, LessonProgress
+from .services import lesson_mark_seen
+
+logger = logging.getLogger(__name__)
+
+PAGE_CACHE_SECONDS = 3600
+MEMO_ENTRIES = 1024
+# The learner's parts of the page, in the order the skeleton may hold them.
+SLOTS = ("csrf", "user", "lesson_done", "outline")
+NAV_FLAGS = ("is_trainer", "is_secretary", "is_steering", "is_editor")
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A rendered page split at its slots: literal UTF-8 at even indexes, slot names at odd."""
+
+    page: tuple
+    # The "mark as done" block in its three states: to do, done, done with the course complete.
+    lesson_done: dict[str, tuple]
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One enrolled learner's state in one course, as the fast path reads it."""
+
+    stamp: str  # the pages' generation and release when it was read
+    enrolment_id: int
+    official_id: int
+    completed: bool
+    seen_recently: bool
+    done: frozenset[int]
+
+
+class _CourseRef:
+    """What the permission rules read of a course (``pk``, ``open_enrolment``)."""
+
+    def __init__(self, pk: int, open_enrolment: bool):
+        self.pk = pk
+        self.open_enrolment = open_enrolment
+
+
+class _SkeletonUser:
+    """Stands for the learner while a skeleton renders: a signed-in user whose name is a slot and
+    who has nothing else to show, so nothing personal can end up in a page others are served."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, display_name: str):
+        self.display_name = display_name
+
+
+class _Memo:
+    """This process's copy of cache entries whose key names a generation: such an entry never
+    changes (a change makes a new generation, so new keys), so it is safe to keep in memory and
+    saves a read of the shared cache on every request. Least recently used entries go first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_memo = _Memo(MEMO_ENTRIES)
+
+
+def _shared_or_memo(key: str):
+    """An entry from this process's memo, else from the shared cache (then memoised)."""
+    value = _memo.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            _memo.put(key, value)
+    return value
+
+
+def remember_route(request, *, lesson: LessonPage, course, stamp: str) -> None:
+    """Called by the slow path after serving ``lesson``: let later GETs of this URL take the fast
+    path, unless the page is under a view restriction (Wagtail checks those on the slow path)."""
+    if (
+        request.method != "GET"
+        or request.META.get("QUERY_STRING")
+        or getattr(request, "is_preview", False)
+    ):
+        return
+    key = cachekeys.route_key(request.get_host(), request.path)
+    known = _memo.get(key) or cache.get(key)
+    if known is None or known["stamp"] != stamp:
+        if lesson.get_view_restrictions().exists():
+            return
+        known = {
+            "stamp": stamp,
+            "lesson_id": lesson.pk,
+            "course_id": course.pk,
+            "open_enrolment": bool(course.open_enrolment),
+        }
+        cache.set(key, known, PAGE_CACHE_SECONDS)
+    _memo.put(key, known)
+
+
+@functools.cache
+def _learner_sql() -> str:
+    """The pages' generation and the learner's enrolment in a course, one row per lesson done (or
+    one row with none); no row if not enrolled.
+
+    Plain SQL written once: on every fast-path request the ORM would spend several times longer
+    compiling this query than the database takes to answer it. Whether the lesson was the last one
+    seen a moment ago is worked out in SQL too (see ``LessonPage.seen_recently``).
+    """
+    from lms.agencies.models import Official
+
+    qn = connection.ops.quote_name
+    enrolment = qn(Enrolment._meta.db_table)
+    progress = qn(LessonProgress._meta.db_table)
+    official = qn(Official._meta.db_table)
+    return (
+        f"SELECT {cachekeys.generation_sql()}, e.{qn('id')}, e.{qn('official_id')}, "
+        f"CASE WHEN e.{qn('completed_at')} IS NULL THEN 0 ELSE 1 END, "
+        f"CASE WHEN e.{qn('last_lesson_id')} = %s AND e.{qn('last_seen_at')} >= %s "
+        f"THEN 1 ELSE 0 END, p.{qn('lesson_id')} "
+        f"FROM {enrolment} e INNER JOIN {official} o ON o.{qn('id')} = e.{qn('official_id')} "
+        f"LEFT JOIN {progress} p ON p.{qn('official_id')} = e.{qn('official_id')} "
+        f"AND p.{qn('course_id')} = e.{qn('course_id')} AND p.{qn('completed_at')} IS NOT NULL "
+        f"WHERE o.{qn('user_id')} = %s AND e.{qn('course_id')} = %s"
+    )
+
+
+def enrolled_learner(*, user_id: int, course_id: int, lesson_id: int) -> Learner | None:
+    """The user's enrolment in the course with the lessons done, or None if not enrolled."""
+    seen_since = timezone.now() - LessonPage.SEEN_RESOLUTION
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _learner_sql(),
+            [
+                lesson_id,
+                connection.ops.adapt_datetimefield_value(seen_since),
+                user_id,
+                course_id,
+            ],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    generation, enrolment_id, official_id, completed, seen, _lesson = rows[0]
+    return Learner(
+        stamp=cachekeys.stamp_of(generation),
+        enrolment_id=enrolment_id,
+        official_id=official_id,
+        completed=bool(completed),
+        seen_recently=bool(seen),
+        done=frozenset(row[5] for row in rows if row[5] is not None),
+    )
+
+
+def _split(html: str, nonce: str) -> tuple:
+    """Literal parts as UTF-8 bytes (the response needs no encoding), slot names as text."""
+    parts = re.split(f"lmsslot{nonce}([a-z_]+)x", html)
+    return tuple(part if i % 2 else part.encode() for i, part in enumerate(parts))
+
+
+def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
+    """Render the lesson page with markers in the learner's parts and split it (on a miss)."""
+    lesson = (
+        LessonPage.objects.live()
+        .defer("body", "search_text")
+        .filter(pk=route["lesson_id"])
+        .first()
+    )
+    course = selectors.course_at(selectors.course_path_of(lesson.path)) if lesson else None
+    if course is None:
+        return None
+    nonce = secrets.token_hex(8)
+
+    def slot(name: str) -> str:
+        return f"lmsslot{nonce}{name}x"
+
+    outline = selectors.cached_course_outline(course, stamp)
+    context = Page.get_context(lesson, request)
+    context.update(selectors.lesson_shared_context(lesson=lesson, course=course, outline=outline))
+    personal = {
+        "csrf_token": slot("csrf"),
+        "user": _SkeletonUser(slot("user")),
+        "messages": (),
+        "lesson_done_html": slot("lesson_done"),
+        "outline_html": slot("outline"),
+    }
+    html = render_to_string(lesson.get_template(request), context | personal, request)
+    page = _split(html, nonce)
+    lesson_done = {}
+    for state, is_done, completed in (
+        ("todo", False, False),
+        ("done", True, False),
+        ("completed", True, True),
+    ):
+        html = render_to_string(
+            "courses/_lesson_done.html",
+            {
+                "page": lesson,
+                "is_done": is_done,
+                "course_completed": completed,
+                "csrf_token": slot("csrf"),
+            },
+            request,
+        )
+        lesson_done[state] = _split(html, nonce)
+    names = set(page[1::2])
+    if not {"lesson_done", "outline"} <= names <= set(SLOTS):
+        # The template no longer has the slots this module fills: serve it the slow way.
+        logger.warning("lesson %s: skeleton slots %s, expected %s", lesson.pk, names, SLOTS)
+        return None
+    return Skeleton(page=page, lesson_done=lesson_done)
+
+
+def _fill(parts: tuple, values: dict[str, bytes]) -> bytes:
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        out[i] = values[out[i]]
+    return b"".join(out)
+
+
+def _messages_pending(request) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def serve_lesson(request) -> HttpResponse | None:
+    """The lesson page from the cache, or None when the slow path must answer."""
+    route = _shared_or_memo(cachekeys.route_key(request.get_host(), request.path))
+    if route is None:
+        return None
+    # The user itself rather than request.user's lazy wrapper, whose every attribute read goes
+    # through a proxy (the wrapper memoises the same object on the request).
+    user = request_user(request)
+    if not user.is_authenticated:
+        return None
+    nav = nav_flags(user)
+    if nav["is_editor"] or _messages_pending(request):
+        return None
+    learner = enrolled_learner(
+        user_id=user.pk, course_id=route["course_id"], lesson_id=route["lesson_id"]
+    )
+    if learner is None or learner.stamp != route["stamp"]:
+        return None  # not enrolled yet, or the pages changed since: the slow path knows
+    stamp = route["stamp"]
+    state = selectors.LessonState(
+        lesson=None,
+        course=_CourseRef(route["course_id"], route["open_enrolment"]),
+        official=learner.official_id,
+        enrolment=learner.enrolment_id,
+    )
+    if not can(user, "courses.read_lesson", state):
+        return None
+    if not learner.seen_recently:
+        lesson_mark_seen(
+            official_id=learner.official_id,
+            lesson_id=route["lesson_id"],
+            course_id=route["course_id"],
+            enrolment_id=learner.enrolment_id,
+        )
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    skeleton_key = cachekeys.skeleton_key(
+        stamp, route["lesson_id"], language, tuple(nav[flag] for flag in NAV_FLAGS)
+    )
+    skeleton = _shared_or_memo(skeleton_key)
+    if skeleton is None:
+        skeleton = build_skeleton(request, route=route, stamp=stamp)
+        if skeleton is None:
+            return None
+        cache.set(skeleton_key, skeleton, PAGE_CACHE_SECONDS)
+        _memo.put(skeleton_key, skeleton)
+    outline_key = cachekeys.outline_html_key(
+        stamp, route["course_id"], route["lesson_id"], learner.done, language
+    )
+    outline_html = _shared_or_memo(outline_key)
+    if outline_html is None:
+        course = selectors.course_at_pk(route["course_id"])
+        if course is None:
+            return None
+        outline_html = selectors.lesson_outline_html(
+            course=course, lesson_id=route["lesson_id"], done=learner.done, stamp=stamp
+        )
+        _memo.put(outline_key, outline_html)
+    values = {
+        "csrf": get_token(request).encode(),
+        "user": escape(user.display_name).encode(),
+        "outline": outline_html.encode(),
+    }
+    if route["lesson_id"] not in learner.done:
+        done_state = "todo"
+    else:
+        done_state = "completed" if learner.completed else "done"
+    values["lesson_done"] = _fill(skeleton.lesson_done[done_state], values)
+    return HttpResponse(_fill(skeleton.page, values))
+
+
+class LessonPageMiddleware:
+    """Put last in MIDDLEWARE: every other middleware has run, and runs on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and not request.META.get("QUERY_STRING")
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and "HTTP_HX_REQUEST" not in request.META
+        ):
+            response = serve_lesson(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
