@@ -12,6 +12,8 @@ next request. What no signal sees (a bulk ``update()``, a change made outside Dj
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
@@ -56,3 +58,17 @@ def forget_user(sender, instance, **kwargs) -> None:
 def forget_role_holder(sender, instance, **kwargs) -> None:
     """Receiver for RoleAssignment's post_save and post_delete."""
     forget_cached_user(instance.user_id)
+
+
+def forget_earlier_database(sender, plan=None, **kwargs) -> None:
+    """post_migrate: a database created afresh (its user table made by this run) may sit where an
+    earlier one was, under the same cache prefix; users cached from that one (same ids, other
+    passwords) must not answer for the new one. This store's keys go, nothing else's."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    created = {(m.app_label, m.name) for m, backwards in plan or () if not backwards}
+    if (user_model._meta.app_label, "0001_initial") not in created:
+        return
+    if hasattr(cache, "delete_pattern"):  # Redis: only keys under this KEY_PREFIX
+        cache.delete_pattern("*")
+    else:
+        cache.clear()

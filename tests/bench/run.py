@@ -45,6 +45,7 @@ def bench_env() -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.bench.settings", "PYTHONUNBUFFERED": "1"}
     env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{VAR / 'bench.sqlite3'}")
     env["MEDIA_ROOT"] = str(VAR / "media")
+    env["CACHE_DIR"] = str(VAR / "cache")  # goes with the database when it is made afresh
     for key in ("CELERY_BROKER_URL", "EMAIL_URL"):
         env.pop(key, None)
     env["EMAIL_URL"] = "locmem://"

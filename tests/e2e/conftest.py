@@ -84,6 +84,8 @@ def server_env(tmp_path_factory):
     env["EMAIL_URL"] = f"file://{os.environ.get('LMS_E2E_MAIL_DIR') or base / 'mail'}"
     if os.environ.get("LMS_E2E_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["LMS_E2E_DATABASE_URL"]
+    else:
+        env["CACHE_DIR"] = str(base / "cache")  # the server's and manage_shell's shared cache
     return env
 
 
