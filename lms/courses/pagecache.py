@@ -357,7 +357,8 @@ def serve_lesson(request) -> HttpResponse | None:
 
 
 class LessonPageMiddleware:
-    """Put last in MIDDLEWARE: every other middleware has run, and runs on the response."""
+    """Put after the session, locale, CSRF, authentication, messages and clickjacking middleware,
+    which run on its responses too."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -74,10 +74,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers an enrolled learner's lesson page from the cache (lms/courses/pagecache.py): after
+    # everything a page's response needs, before what only Wagtail's and our views use.
+    "lms.courses.pagecache.LessonPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # Last: answers an enrolled learner's lesson page from the cache (lms/courses/pagecache.py).
-    "lms.courses.pagecache.LessonPageMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
