@@ -237,8 +237,11 @@ def lesson_body_cache_key(
     return f"courses:lesson-body:{release()}:{page_id}:{revision_id}:{language}"
 
 
-def lesson_shared_context(*, lesson: LessonPage, course: CoursePage | None, outline) -> dict:
-    """What a lesson page shows every learner alike: where it sits, its neighbours, its body."""
+def lesson_shared_context(
+    *, lesson: LessonPage, course: CoursePage | None, outline, request=None
+) -> dict:
+    """What a lesson page shows every learner alike: where it sits, its neighbours, its body
+    (a preview's draft body is rendered afresh, never cached)."""
     lessons = flat_lessons(outline)
     index = next((i for i, item in enumerate(lessons) if item["id"] == lesson.pk), None)
     current_module = next(
@@ -252,7 +255,7 @@ def lesson_shared_context(*, lesson: LessonPage, course: CoursePage | None, outl
         "next_lesson": lessons[index + 1]
         if index is not None and index + 1 < len(lessons)
         else None,
-        "body_html": lesson_body_html(lesson=lesson),
+        "body_html": lesson_body_html(lesson=lesson, request=request),
     }
 
 
@@ -310,7 +313,9 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
         if state.official and course
         else set()
     )
-    context = lesson_shared_context(lesson=lesson, course=course, outline=outline)
+    context = lesson_shared_context(
+        lesson=lesson, course=course, outline=outline, request=request
+    )
     context["lesson_done_html"] = render_lesson_done(
         request=request,
         lesson=lesson,

@@ -26,6 +26,18 @@ def test_admin_edit_and_preview_pages(client, make_user, tree):
     assert "Bài 1.1" in response.content.decode()
 
 
+def test_preview_shows_the_draft_body_not_the_cached_one(client, make_user, tree):
+    admin = make_user(username="a_admin", is_superuser=True, is_staff=True)
+    lesson = lessons_of(build_course(lessons=1))[0]
+    client.force_login(admin)
+    assert "Hồ sơ" in client.get(lesson.url).content.decode()  # the published body, now cached
+    lesson.body = [{"type": "text", "value": "Bản nháp chưa xuất bản."}]
+    lesson.save_revision()
+    draft = client.get(reverse("wagtailadmin_pages:view_draft", args=[lesson.pk]))
+    assert "Bản nháp chưa xuất bản." in draft.content.decode()
+    assert "Bản nháp" not in client.get(lesson.url).content.decode()
+
+
 def test_demo_hook_is_idempotent(tmp_path, settings, make_user, db):
     settings.LMS_CONTENT_SOURCES = [("lms.courses.sync.CourseSource", make_tree(tmp_path))]
     province = AgencyFactory(kind=AgencyKind.PROVINCE, code="27", name="Bắc Ninh")
