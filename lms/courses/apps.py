@@ -9,12 +9,6 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self):
-        from wagtail.signals import page_published
-
-        from .models import LessonPage
-        from .receivers import forget_lesson_body
-
-        page_published.connect(forget_lesson_body, sender=LessonPage, dispatch_uid="courses_body")
         self._connect_generation()
 
         from lms.quizzes.signals import sitting_finished
@@ -27,6 +21,8 @@ class CoursesConfig(AppConfig):
     def _connect_generation():
         """Start a new page generation (cachekeys) on every change a course page may show."""
         from django.db.models.signals import post_delete, post_save
+        from wagtail.documents import get_document_model
+        from wagtail.images import get_image_model
         from wagtail.models import Page, PageViewRestriction, Site, get_page_models
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -34,7 +30,16 @@ class CoursesConfig(AppConfig):
 
         from .cachekeys import new_generation
 
-        for sender in (Page, *get_page_models(), PageViewRestriction, Site, Quiz):
+        senders = (
+            Page,
+            *get_page_models(),
+            PageViewRestriction,
+            Site,
+            Quiz,
+            get_image_model(),  # lesson bodies show images and documents
+            get_document_model(),
+        )
+        for sender in senders:
             for signal in (post_save, post_delete):
                 signal.connect(
                     new_generation,

@@ -2,11 +2,12 @@
 
 The generation is a random token in the database (``PageGeneration``), replaced whenever
 something a course, module or lesson page shows may have changed: a page saved, published,
-unpublished, moved or deleted, a view restriction, a site or a quiz changed (receivers connected
-in ``apps.py``). It changes in the same transaction as the change itself, so no process can cache
-old rows under the new token; a new token makes every cached outline, page skeleton and route
-unreachable at once, and the old entries expire on their own. Keys also carry the code's release
-stamp (lms/core/release.py), so a deploy starts from fresh pages.
+unpublished, moved or deleted, a view restriction, a site, a quiz, an image or a document
+changed (receivers connected in ``apps.py``). It changes in the same transaction as the change
+itself, so no process can cache old rows under the new token; a new token makes every cached
+body, outline, page skeleton and route unreachable at once, and the old entries expire on their
+own. Keys also carry the code's release stamp (lms/core/release.py), so a deploy starts from
+fresh pages.
 """
 
 from __future__ import annotations

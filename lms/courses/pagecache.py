@@ -239,7 +239,11 @@ def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
 
     outline = selectors.cached_course_outline(course, stamp)
     context = Page.get_context(lesson, request)
-    context.update(selectors.lesson_shared_context(lesson=lesson, course=course, outline=outline))
+    context.update(
+        selectors.lesson_shared_context(
+            lesson=lesson, course=course, outline=outline, request=request, stamp=stamp
+        )
+    )
     personal = {
         "csrf_token": slot("csrf"),
         "user": _SkeletonUser(slot("user")),

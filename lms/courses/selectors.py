@@ -15,8 +15,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from wagtail.models import Page, Site
 
-from lms.core.release import release
-
 from . import cachekeys
 from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage, fold
 
@@ -216,29 +214,23 @@ def lesson_state(*, lesson: LessonPage, user) -> LessonState:
     return LessonState(lesson=lesson, course=course, official=official, enrolment=enrolment)
 
 
-def lesson_body_html(*, lesson: LessonPage, request=None) -> str:
-    """The rendered lesson body, cached per published revision and language."""
-    is_preview = getattr(request, "is_preview", False)
-    key = lesson_body_cache_key(lesson.pk, lesson.live_revision_id)
-    if not is_preview:
-        html = cache.get(key)
-        if html is not None:
-            return html
-    html = render_to_string("courses/lesson_body.html", {"page": lesson})
-    if not is_preview:
+def lesson_body_html(*, lesson: LessonPage, request=None, stamp: str | None = None) -> str:
+    """The rendered lesson body, cached per published revision, language and page generation
+    (images and documents it shows renew the generation too); a preview renders afresh."""
+    if getattr(request, "is_preview", False):
+        return render_to_string("courses/lesson_body.html", {"page": lesson})
+    language = translation.get_language() or "vi"
+    stamp = stamp or getattr(request, "_lms_page_stamp", None) or cachekeys.page_stamp()
+    key = f"courses:lesson-body:{stamp}:{lesson.pk}:{lesson.live_revision_id}:{language}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("courses/lesson_body.html", {"page": lesson})
         cache.set(key, html, BODY_CACHE_SECONDS)
     return html
 
 
-def lesson_body_cache_key(
-    page_id: int, revision_id: int | None, language: str | None = None
-) -> str:
-    language = language or translation.get_language() or "vi"
-    return f"courses:lesson-body:{release()}:{page_id}:{revision_id}:{language}"
-
-
 def lesson_shared_context(
-    *, lesson: LessonPage, course: CoursePage | None, outline, request=None
+    *, lesson: LessonPage, course: CoursePage | None, outline, request=None, stamp=None
 ) -> dict:
     """What a lesson page shows every learner alike: where it sits, its neighbours, its body
     (a preview's draft body is rendered afresh, never cached)."""
@@ -255,7 +247,7 @@ def lesson_shared_context(
         "next_lesson": lessons[index + 1]
         if index is not None and index + 1 < len(lessons)
         else None,
-        "body_html": lesson_body_html(lesson=lesson, request=request),
+        "body_html": lesson_body_html(lesson=lesson, request=request, stamp=stamp),
     }
 
 
@@ -314,7 +306,7 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
         else set()
     )
     context = lesson_shared_context(
-        lesson=lesson, course=course, outline=outline, request=request
+        lesson=lesson, course=course, outline=outline, request=request, stamp=stamp
     )
     context["lesson_done_html"] = render_lesson_done(
         request=request,

@@ -216,3 +216,40 @@ def test_only_enrolled_learners_are_served_from_the_cache(
     client.force_login(stranger)
     response = client.get(lesson.url)
     assert response.status_code == 403 and not served(response)
+
+
+def test_what_a_page_shows_renews_the_generation_and_nothing_else_does(learner):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from lms.courses.cachekeys import page_stamp
+    from lms.quizzes.models import Quiz
+
+    course = build_course(lessons=1)
+    lesson = lessons_of(course)[0]
+
+    def renews(change) -> bool:
+        before = page_stamp()
+        change()
+        return page_stamp() != before
+
+    assert renews(lambda: lesson.save_revision().publish())
+    assert renews(lambda: Quiz.objects.create(title="Kiểm tra", slug="kiem-tra-the-he"))
+    assert renews(
+        lambda: get_image_model().objects.create(title="Sơ đồ", file=get_test_image_file())
+    )
+    assert renews(
+        lambda: get_document_model().objects.create(
+            title="Mẫu", file=ContentFile(b"%PDF-1.4", name="mau.pdf")
+        )
+    )
+    assert renews(
+        lambda: PageViewRestriction.objects.create(
+            page=course, restriction_type=PageViewRestriction.LOGIN
+        )
+    )
+    assert renews(lesson.unpublish)
+    assert not renews(lambda: enrolment_create(official=learner.official, course=course))
+    assert not renews(lambda: lesson_mark_done(official=learner.official, lesson=lesson))
