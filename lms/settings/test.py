@@ -17,8 +17,10 @@ LANGUAGE_CODE = "vi"
 CELERY_TASK_ALWAYS_EAGER = True
 
 # Each test process keeps its own cache: memory by default; with CACHE_URL (the services run), a
-# key prefix per pytest-xdist worker, as each worker also has a database of its own.
+# key prefix per pytest-xdist worker, as each worker also has a database of its own. Processes
+# outside pytest (the Celery worker of the services run) use the plain prefix.
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] = f"lms-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
+    _worker = os.environ.get("PYTEST_XDIST_WORKER")
+    CACHES["default"]["KEY_PREFIX"] = f"lms-test-{_worker}" if _worker else "lms-test"  # noqa: F405
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

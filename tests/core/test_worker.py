@@ -26,7 +26,9 @@ def test_check_worker_says_when_tasks_run_inline():
 @pytest.mark.skipif(
     not os.environ.get("LMS_REAL_WORKER"), reason="needs the real worker of CI's services run"
 )
-def test_real_worker_runs_the_heartbeat(monkeypatch):
+def test_real_worker_runs_the_heartbeat(monkeypatch, settings):
+    # The worker runs outside pytest-xdist: read its mark under its key prefix (settings.test).
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": "lms-test"}}
     # Settings come in under the CELERY_ namespace: switch the namespaced key.
     monkeypatch.setitem(app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
     assert not app.conf.task_always_eager
