@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.training.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Publish the page revisions editors scheduled in the admin, unpublish expired pages.
+    "courses-publish-scheduled": {
+        "task": "lms.courses.tasks.publish_scheduled",
+        "schedule": 60.0,
+    },
     # Close timed quiz attempts whose deadline passed while nobody touched them.
     "quizzes-close-expired": {
         "task": "lms.quizzes.tasks.close_expired_sittings",

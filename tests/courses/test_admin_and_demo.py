@@ -59,3 +59,32 @@ def test_demo_hook_is_idempotent(tmp_path, settings, make_user, db):
     )
     assert Enrolment.objects.filter(official__in=others, due_date__isnull=False).count() == 3
     assert Enrolment.objects.count() == 4
+
+
+def test_scheduled_publication_goes_live_through_the_beat_task(client, learner):
+    import datetime
+
+    from django.utils import timezone
+    from wagtail.models import Revision
+
+    from lms.courses.tasks import publish_scheduled
+
+    lesson = lessons_of(build_course(lessons=1))[0]
+    client.force_login(learner)
+    assert "Hồ sơ" in client.get(lesson.url).content.decode()
+    lesson.body = [{"type": "text", "value": "Quy trình mới áp dụng từ tuần sau."}]
+    lesson.go_live_at = timezone.now() + datetime.timedelta(hours=1)
+    revision = lesson.save_revision()
+    revision.publish()
+    revision.refresh_from_db()
+    assert revision.approved_go_live_at is not None  # scheduled, not live yet
+    publish_scheduled.delay()
+    assert "Quy trình mới" not in client.get(lesson.url).content.decode()
+    # An hour later (moved back in time rather than waited for):
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    revision.content["go_live_at"] = past.isoformat()
+    Revision.objects.filter(pk=revision.pk).update(
+        approved_go_live_at=past, content=revision.content
+    )
+    publish_scheduled.delay()
+    assert "Quy trình mới" in client.get(lesson.url).content.decode()
