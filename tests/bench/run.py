@@ -4,7 +4,9 @@ Every figure is printed beside the same measure of /bench/bare/ (a view returnin
 the same gunicorn in the same run, so the ratios hold across machines. Scenarios:
 
 - home: the anonymous home page (wrk, 50 connections);
-- lesson: a logged-in learner's lesson page (wrk, 50 connections; target ≥ 40 % of bare);
+- lesson: a logged-in learner's lesson page (wrk, 50 connections; target ≥ 40 % of bare): the
+  learner is enrolled and reads the lesson again and again, which lms/courses/pagecache.py answers
+  from the cache after the first request (one SQL query, the session and user from the cache);
 - quiz: whole attempts by 20 simultaneous learners (open, answer, submit, result);
 - checkin: a burst of 300 QR check-ins by distinct officials plus repeats (records lost must be 0).
 
