@@ -17,12 +17,13 @@ _SUFFIXES = {".py", ".html", ".mo", ".txt"}
 
 @functools.cache
 def release() -> str:
-    """Hash of the names, sizes and modification times of the platform's code, templates and
-    compiled translations (read once per process, a few milliseconds)."""
+    """Hash of the contents of the platform's code, templates and compiled translations (read
+    once per process, a few milliseconds). Contents, not file times: servers deployed apart from
+    the same code agree, so they share what they cache."""
     digest = hashlib.sha256()
     for base in (Path(settings.BASE_DIR) / "lms", Path(settings.THEME_DIR)):
         for path in sorted(base.rglob("*")):
             if path.suffix in _SUFFIXES and "__pycache__" not in path.parts:
-                stat = path.stat()
-                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                digest.update(str(path.relative_to(base)).encode() + b"\0")
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

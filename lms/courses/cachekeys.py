@@ -66,8 +66,9 @@ def new_generation(*args, **kwargs) -> str:
 
 
 def route_key(host: str, path: str) -> str:
-    """Which lesson a URL showed under some generation (the entry names it)."""
-    return f"courses:route:{host}:{path}"
+    """Which lesson a URL showed under some generation (the entry names it). Per release, so
+    servers running two releases side by side (a rolling deploy) don't overwrite each other's."""
+    return f"courses:route:{release()}:{host}:{path}"
 
 
 def outline_key(stamp: str, course_id: int) -> str:
