@@ -254,7 +254,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Wagtail runs its search-index and reference-index updates as tasks: one line per page
+        # saved at INFO, hundreds during a content sync. Failures still show.
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 # Content as files (manage.py sync_content): sources run in this order (quizzes first, since
