@@ -38,7 +38,12 @@ class CachedModelBackend(ModelBackend):
             if user is None:
                 return None
             menu_roles(user)  # kept on the user object, so cached with it
+            # The agency scopes it was worked out from are not: an agency moved in the tree must
+            # not leave a stale scope behind. This request may still use them.
+            scopes = user.__dict__.pop("_lms_role_scopes", None)
             cache.set(key, user, USER_CACHE_SECONDS)
+            if scopes is not None:
+                user._lms_role_scopes = scopes
         return user if self.user_can_authenticate(user) else None
 
 

@@ -109,3 +109,16 @@ def test_a_database_made_afresh_does_not_inherit_cached_users(learner):
     fresh = [(SimpleNamespace(app_label="users", name="0001_initial"), False), *later]
     forget_earlier_database(sender=None, plan=fresh)
     assert cache.get(user_cache_key(learner.pk)) is None
+
+
+def test_the_cached_user_keeps_its_menu_roles_but_never_its_agency_scopes(client, learner, tree):
+    from django.core.cache import cache
+
+    from lms.core.auth import user_cache_key
+
+    role_assign(user=learner, role=Role.TRAINER, agency=tree["commune_a1"])
+    client.force_login(learner)
+    client.get("/account/")
+    cached = cache.get(user_cache_key(learner.pk))
+    assert Role.TRAINER in cached._lms_menu_roles
+    assert not hasattr(cached, "_lms_role_scopes")
