@@ -74,15 +74,18 @@ def prepare(env) -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo")
-    out = manage(
-        env, "shell", "-c", "from tests.bench.fixtures import prepare; prepare()", capture=True
-    )
+    facts = shell_facts(env, "from tests.bench.fixtures import prepare; prepare()")
+    FACTS.write_text(json.dumps(facts, indent=1))
+    return facts
+
+
+def shell_facts(env, code: str) -> dict:
+    """Run ``code`` in `manage.py shell`; the facts it prints as ``BENCH key=value`` lines."""
     facts = {}
-    for line in out.splitlines():
+    for line in manage(env, "shell", "-c", code, capture=True).splitlines():
         if line.startswith("BENCH "):
             key, _, value = line[6:].partition("=")
             facts[key] = value
-    FACTS.write_text(json.dumps(facts, indent=1))
     return facts
 
 

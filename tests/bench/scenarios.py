@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import random
 import re
 import secrets
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")
-
-
-def _shell(env, code: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    facts = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH "):
-            key, _, value = line[6:].partition("=")
-            facts[key] = value
-    return facts
+from tests.bench.run import VAR, shell_facts
 
 
 def _client(base: str, session_key: str):
@@ -107,7 +84,7 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
     quiz, start (POST, redirect), load the page of 20 questions, submit answers to all of them
     (POST to the form's submit action, redirect), read the result. Errors are counted by step
     and status; a learner who hits one goes on with the next attempt."""
-    sessions = json.loads((OUT / "quiz_sessions.json").read_text())
+    sessions = json.loads((VAR / "quiz_sessions.json").read_text())
     slug = facts["quiz_slug"]
     tally = _Tally()
     rng = random.Random(20)
@@ -234,10 +211,10 @@ def checkin_burst(
 
     lost = officials with no attendance row at the end (must be 0); lost after success = those
     the server told "checked in" who have no row (must never happen); doubled = extra rows."""
-    sessions = json.loads((OUT / "checkin_sessions.json").read_text())
-    usernames = json.loads((OUT / "checkin_users.json").read_text())
+    sessions = json.loads((VAR / "checkin_sessions.json").read_text())
+    usernames = json.loads((VAR / "checkin_users.json").read_text())
     session_id, day_id = int(facts["checkin_session"]), int(facts["checkin_day"])
-    secret = _shell(
+    secret = shell_facts(
         env, f"from tests.bench.fixtures import checkin_start; checkin_start({day_id})"
     )["secret"]
     projector = _Projector(session_id, day_id, secret)
@@ -275,7 +252,7 @@ def checkin_burst(
     finally:
         projector.stop()
     elapsed = time.perf_counter() - started
-    counted = _shell(
+    counted = shell_facts(
         env, f"from tests.bench.fixtures import checkin_count; checkin_count({day_id})"
     )
     rows, distinct = int(counted["rows"]), int(counted["distinct"])
