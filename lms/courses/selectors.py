@@ -6,7 +6,7 @@ Every function here runs a fixed number of queries whatever the size of the cour
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -110,17 +110,13 @@ def course_at_pk(course_id: int) -> CoursePage | None:
     return CoursePage.objects.filter(pk=course_id).only(*COURSE_FIELDS).first()
 
 
-def outline_cache_key(course, stamp: str | None = None) -> str:
-    return cachekeys.outline_key(stamp or cachekeys.page_stamp(), course.pk)
-
-
 def cached_course_outline(course: CoursePage, stamp: str | None = None) -> list[dict]:
     """``course_outline`` from the cache, keyed by the pages' generation (see cachekeys).
 
     The caller gets its own copy (the cache hands out unpickled copies), so it may add the
     learner's marks to it.
     """
-    key = outline_cache_key(course, stamp)
+    key = cachekeys.outline_key(stamp or cachekeys.page_stamp(), course.pk)
     outline = cache.get(key)
     if outline is None:
         outline = course_outline(course)
@@ -189,7 +185,6 @@ class LessonState:
     course: CoursePage | None
     official: object | None
     enrolment: Enrolment | None
-    outline: list[dict] = field(default_factory=list)
 
 
 def lesson_state(*, lesson: LessonPage, user) -> LessonState:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +16,6 @@ from lms.core.models import Role
 from .models import CoursePage, Enrolment, EnrolmentSource, LessonPage, LessonProgress
 from .selectors import course_path_of, current_assignments_in
 from .signals import course_completed
-
-logger = logging.getLogger(__name__)
 
 ASSIGNER_ROLES = (Role.ISO_SECRETARY, Role.TRAINER, Role.STEERING)
 
