@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -46,6 +47,9 @@ class RoleAssignment(models.Model):
         related_name="+",
         verbose_name=_("granted by"),
     )
+
+    # A revoked role is a deleted row: its history keeps who held it, from when, and who revoked.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("role assignment")

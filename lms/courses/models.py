@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
+from simple_history.models import HistoricalRecords
 from taggit.models import TaggedItemBase
 from unidecode import unidecode
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -383,6 +384,9 @@ class Enrolment(models.Model):
     )
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
 
+    # Where the learner last was is not evidence and is written with update(): not tracked.
+    history = HistoricalRecords(excluded_fields=["last_lesson", "last_seen_at"])
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -417,6 +421,10 @@ class LessonProgress(models.Model):
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+
+    # Completion is the evidence; a row created when a lesson is merely seen skips its history row
+    # (see lesson_mark_seen), so the cached lesson page costs no extra query.
+    history = HistoricalRecords(excluded_fields=["last_seen_at"])
 
     class Meta:
         verbose_name = _("lesson progress")

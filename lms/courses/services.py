@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from lms.core.access import agency_in_scope
 from lms.core.models import Role
@@ -109,14 +110,36 @@ def course_assign(
             if official_id not in already
         ]
         Enrolment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        if due_date and already:
-            # Self-enrolled officials now have a deadline too; existing deadlines stay.
+        # bulk_create sends no signals: the history rows of the new enrolments are written here.
+        Enrolment.history.bulk_history_create(
             Enrolment.objects.filter(
                 course=course,
-                official_id__in=list(already),
-                due_date__isnull=True,
-                completed_at__isnull=True,
-            ).update(due_date=due_date, assigned_by=by_user)
+                official_id__in=[e.official_id for e in new],
+                source=EnrolmentSource.ASSIGNED,
+                assigned_by=by_user,
+            ),
+            batch_size=1000,
+            default_user=by_user,
+        )
+        if due_date and already:
+            # Self-enrolled officials now have a deadline too; existing deadlines stay.
+            dated = list(
+                Enrolment.objects.filter(
+                    course=course,
+                    official_id__in=list(already),
+                    due_date__isnull=True,
+                    completed_at__isnull=True,
+                )
+            )
+            for enrolment in dated:
+                enrolment.due_date, enrolment.assigned_by = due_date, by_user
+            bulk_update_with_history(
+                dated,
+                Enrolment,
+                ["due_date", "assigned_by"],
+                batch_size=1000,
+                default_user=by_user,
+            )
     return AssignResult(created=len(new), already=len(already))
 
 
@@ -133,14 +156,14 @@ def lesson_mark_seen(
         last_seen_at=now
     )
     if not updated:
+        progress = LessonProgress(
+            official_id=official_id, lesson_id=lesson_id, course_id=course_id, last_seen_at=now
+        )
+        # A lesson merely seen is not evidence: no history row, no extra query on the fast path.
+        progress.skip_history_when_saving = True
         try:
             with transaction.atomic():
-                LessonProgress.objects.create(
-                    official_id=official_id,
-                    lesson_id=lesson_id,
-                    course_id=course_id,
-                    last_seen_at=now,
-                )
+                progress.save(force_insert=True)
         except IntegrityError:
             pass
     if enrolment_id is not None:
@@ -159,15 +182,23 @@ def lesson_mark_done(
         defaults={"course_id": course_id, "completed_at": now, "last_seen_at": now},
     )
     if progress.completed_at is None:
-        LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+        if LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
             completed_at=now
-        )
-        progress.completed_at = now
+        ):
+            progress.completed_at = now
+            _record_history(progress)
+        else:
+            progress.refresh_from_db(fields=["completed_at"])
     if enrolment is None:
         enrolment = Enrolment.objects.filter(official=official, course_id=course_id).first()
     if enrolment is not None:
         enrolment_evaluate_completion(enrolment=enrolment)
     return progress
+
+
+def _record_history(obj) -> None:
+    """History row for a change written with a conditional update() (which sends no signal)."""
+    bulk_update_with_history([obj], type(obj), fields=[])
 
 
 def _final_quiz_passed(enrolment: Enrolment) -> bool:
@@ -200,6 +231,7 @@ def enrolment_evaluate_completion(*, enrolment: Enrolment) -> bool:
         enrolment.refresh_from_db(fields=["completed_at"])
         return True
     enrolment.completed_at = now
+    _record_history(enrolment)
     course_completed.send(sender=Enrolment, enrolment=enrolment)
     return True
 

@@ -1,6 +1,7 @@
 """Django admin for the question bank and quizzes (content files are the usual way in)."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Category,
@@ -61,8 +62,8 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sitting)
-class SittingAdmin(admin.ModelAdmin):
-    """Read-only: attempts are QMS evidence; scores change through remarks."""
+class SittingAdmin(SimpleHistoryAdmin):
+    """Read-only: attempts are QMS evidence; scores change through remarks (see History)."""
 
     list_display = ["quiz", "official", "attempt", "state", "percent", "passed", "submitted_at"]
     list_filter = ["state", "passed"]

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Category(models.Model):
@@ -297,6 +298,8 @@ class Sitting(models.Model):
         _("feedback"), max_length=10, choices=FeedbackMode.choices, default=FeedbackMode.END
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("sitting")
         verbose_name_plural = _("sittings")
@@ -405,6 +408,8 @@ class Remark(models.Model):
     reason = models.TextField(_("reason"))
     old_score = models.DecimalField(_("old score"), max_digits=8, decimal_places=2, null=True)
     new_score = models.DecimalField(_("new score"), max_digits=8, decimal_places=2)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("remark")

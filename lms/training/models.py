@@ -1,7 +1,9 @@
 """Training sessions (lớp tập huấn): days, trainers, registrations, attendance and its history.
 
-Attendance, scores and completions are QMS records (TCVN ISO 9001:2015 clause 7.2): every
-change of an attendance row is kept in AttendanceChange, and a closed session is final.
+Attendance, scores and completions are QMS records (TCVN ISO 9001:2015 clauses 7.2, 7.5): every
+change of an attendance row is kept in AttendanceChange (with how it was marked), sessions and
+registrations keep django-simple-history's history, a closed session is final until re-opened
+with a reason, and deleting a session or a day never takes attendance or registrations with it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def new_checkin_secret() -> str:
@@ -133,6 +136,9 @@ class TrainingSession(models.Model):
         verbose_name=_("closed by"),
     )
 
+    # The check-in secret stays out of the history; updated_at would only add noise.
+    history = HistoricalRecords(excluded_fields=["checkin_secret", "updated_at"])
+
     class Meta:
         verbose_name = _("training session")
         verbose_name_plural = _("training sessions")
@@ -185,9 +191,10 @@ class RegistrationStatus(models.TextChoices):
 class Registration(models.Model):
     """One official on one session; the agency is the one they belonged to at the time."""
 
+    # PROTECT here and below: deleting a session or a day never takes its records with it.
     session = models.ForeignKey(
         TrainingSession,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="registrations",
         verbose_name=_("session"),
     )
@@ -241,6 +248,8 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
@@ -259,12 +268,12 @@ class WalkIn(models.Model):
 
     session = models.ForeignKey(
         TrainingSession,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="walk_ins",
         verbose_name=_("session"),
     )
     day = models.ForeignKey(
-        SessionDay, on_delete=models.CASCADE, related_name="walk_ins", verbose_name=_("day")
+        SessionDay, on_delete=models.PROTECT, related_name="walk_ins", verbose_name=_("day")
     )
     full_name = models.CharField(_("full name"), max_length=200)
     agency_name = models.CharField(_("agency"), max_length=255, blank=True)
@@ -319,11 +328,11 @@ class Attendance(models.Model):
     """Attendance of one registration (or walk-in) on one day. One row per pair, ever."""
 
     day = models.ForeignKey(
-        SessionDay, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("day")
+        SessionDay, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("day")
     )
     registration = models.ForeignKey(
         Registration,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="attendances",
@@ -331,7 +340,7 @@ class Attendance(models.Model):
     )
     walk_in = models.ForeignKey(
         WalkIn,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="attendances",
@@ -373,7 +382,7 @@ class AttendanceChange(models.Model):
     """History of an attendance row: who changed it, how and when (QMS record)."""
 
     attendance = models.ForeignKey(
-        Attendance, on_delete=models.CASCADE, related_name="changes", verbose_name=_("attendance")
+        Attendance, on_delete=models.PROTECT, related_name="changes", verbose_name=_("attendance")
     )
     old_status = models.CharField(
         _("old status"), max_length=16, choices=AttendanceStatus.choices, blank=True

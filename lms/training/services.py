@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from lms.agencies.models import Agency, Assignment, Official
 
@@ -282,6 +283,8 @@ def registration_invite(*, session: TrainingSession, officials, by) -> list[Regi
                 session=session, official_id__in=[r.official_id for r in new], invited_at=now
             )
         )
+        # bulk_create sends no signals: the history rows of the invitations are written here.
+        Registration.history.bulk_history_create(created, default_user=by)
         # Invitations to a draft go out when it is published (see session_update).
         if created and session.status != SessionStatus.DRAFT:
             from .tasks import notify_invitations
@@ -593,29 +596,77 @@ def session_close(*, session: TrainingSession, by) -> dict:
                     else _("Attendance requirement met.")
                 )
                 completed.append(registration)
-        Registration.objects.bulk_update(
-            registrations,
-            [
-                "attendance_percent",
-                "post_test_passed",
-                "completed",
-                "completion_reason",
-                "updated_at",
-            ],
-        )
         # Those still waiting or invited did not take part.
-        Registration.objects.filter(
-            session=session, status__in=[RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED]
-        ).update(
-            completed=False, completion_reason=_("Did not take part."), updated_at=timezone.now()
+        absent = list(
+            Registration.objects.filter(
+                session=session,
+                status__in=[RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED],
+            )
         )
+        for registration in absent:
+            registration.completed = False
+            registration.completion_reason = _("Did not take part.")
+        _bulk_update_results(registrations + absent, by=by)
         session.status = SessionStatus.CLOSED
         session.closed_at = timezone.now()
         session.closed_by = by
+        session._history_user = by
         session.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
         for registration in completed:
             session_completed.send(sender=TrainingSession, registration=registration)
     return {"registered": len(registrations), "completed": len(completed)}
+
+
+RESULT_FIELDS = ("attendance_percent", "post_test_passed", "completed", "completion_reason")
+
+
+def _bulk_update_results(registrations: list[Registration], *, by, reason: str = "") -> None:
+    """Save the closing results of many registrations, each with its history row."""
+    now = timezone.now()
+    for registration in registrations:
+        registration.updated_at = now
+    bulk_update_with_history(
+        registrations,
+        Registration,
+        [*RESULT_FIELDS, "updated_at"],
+        batch_size=1000,
+        default_user=by,
+        default_change_reason=reason,
+    )
+
+
+def session_reopen(*, session: TrainingSession, by, reason: str) -> TrainingSession:
+    """Re-open a closed session for corrections; the reason is kept in its history.
+
+    The session goes back to the status it had before closing, and the closing results are
+    withdrawn (they are computed again when it is closed again).
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise TrainingError(_("Give the reason for re-opening the session."))
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        if session.status != SessionStatus.CLOSED:
+            raise TrainingError(_("Only a closed session can be re-opened."))
+        before = (
+            session.history.exclude(status__in=[SessionStatus.CLOSED, SessionStatus.CANCELLED])
+            .values_list("status", flat=True)
+            .first()
+        )
+        session.status = before or SessionStatus.SCHEDULED
+        session.closed_at = None
+        session.closed_by = None
+        session._history_user = by
+        session._change_reason = reason
+        session.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        results = list(Registration.objects.filter(session=session, completed__isnull=False))
+        for registration in results:
+            registration.attendance_percent = None
+            registration.post_test_passed = None
+            registration.completed = None
+            registration.completion_reason = ""
+        _bulk_update_results(results, by=by, reason=reason)
+    return session
 
 
 def notification_claim(*, key: str, kind: str, registration_id: int | None = None) -> bool:
