@@ -4,6 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import RoleAssignment
+from .services import role_assign, role_revoke
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -21,10 +22,29 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ReadOnlyHistoryAdmin):
-    """Grants and revocations go through role_assign/role_revoke (admin groups, scope caches)."""
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    """Grant and revoke roles through role_assign/role_revoke (admin groups, scope caches); a
+    grant is never edited: revoke it and grant another. History shows who did each, and when."""
 
     list_display = ("user", "role", "agency", "granted_at", "granted_by")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "agency__name")
     list_select_related = ("user", "agency", "granted_by")
+    fields = ("user", "role", "agency", "granted_at", "granted_by")
+    readonly_fields = ("granted_at", "granted_by")
+    raw_id_fields = ("user", "agency")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = role_assign(
+            user=obj.user, role=obj.role, agency=obj.agency, granted_by=request.user
+        ).pk
+
+    def delete_model(self, request, obj):
+        role_revoke(user=obj.user, role=obj.role, agency=obj.agency)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
