@@ -1,10 +1,29 @@
 """Django admin for role grants, and the read-only history admin that evidence records use."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import RoleAssignment
 from .services import role_assign, role_revoke
+
+# django-simple-history ships no Vietnamese catalogue: the strings of its history page are
+# translated in ours (Django looks a message up in every catalogue).
+HISTORY_PAGE_STRINGS = (
+    gettext_noop("Object"),
+    gettext_noop("Date/time"),
+    gettext_noop("Comment"),
+    gettext_noop("Changed by"),
+    gettext_noop("Change reason"),
+    gettext_noop("Changes"),
+    gettext_noop("Created"),
+    gettext_noop("Changed"),
+    gettext_noop("Deleted"),
+    gettext_noop("View history: %s"),
+    gettext_noop("Change history: %s"),
+    gettext_noop("View %s"),
+    gettext_noop("This object doesn't have a change history."),
+)
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
