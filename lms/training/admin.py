@@ -83,6 +83,12 @@ class TrainingSessionAdmin(FinalSessionReadOnly, SimpleHistoryAdmin):
     inlines = [SessionDayInline]
     change_form_template = "training/admin/session_change_form.html"
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            # Closing computes every participant's result (session_close): never a plain edit.
+            kwargs["choices"] = [c for c in SessionStatus.choices if c[0] != SessionStatus.CLOSED]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def delete_view(self, request, object_id, extra_context=None):
         response = super().delete_view(request, object_id, extra_context)
         if getattr(response, "context_data", {}).get("protected"):

@@ -168,6 +168,16 @@ def test_closed_session_is_read_only_in_the_admin(client, tree, trainer, admin_u
     assert TrainingSession.objects.filter(pk=session.pk).exists()
 
 
+def test_the_admin_form_cannot_close_a_session(client, tree, admin_user):
+    session = session_with_days(tree["commune_a1"], days=1)
+    client.force_login(admin_user)
+    url = reverse("admin:training_trainingsession_change", args=[session.pk])
+    page = client.post(url, _session_form(session, status=SessionStatus.CLOSED))
+    assert page.status_code == 200 and page.context["adminform"].form.errors["status"]
+    session.refresh_from_db()
+    assert session.status == SessionStatus.OPEN
+
+
 def test_reopen_in_the_admin_asks_for_the_reason(client, tree, trainer, admin_user):
     session = session_with_days(tree["commune_a1"], days=1)
     services.session_close(session=session, by=trainer)
