@@ -544,6 +544,24 @@ def _post_test_checker():
     return getattr(quiz_selectors, "quiz_passed", None)
 
 
+RESULT_FIELDS = ("attendance_percent", "post_test_passed", "completed", "completion_reason")
+
+
+def _bulk_update_results(registrations: list[Registration], *, by, reason: str = "") -> None:
+    """Save the closing results of many registrations, each with its history row."""
+    now = timezone.now()
+    for registration in registrations:
+        registration.updated_at = now
+    bulk_update_with_history(
+        registrations,
+        Registration,
+        [*RESULT_FIELDS, "updated_at"],
+        batch_size=1000,
+        default_user=by,
+        default_change_reason=reason,
+    )
+
+
 def session_close(*, session: TrainingSession, by) -> dict:
     """Close the session: compute attendance and completion for every registered official.
 
@@ -615,24 +633,6 @@ def session_close(*, session: TrainingSession, by) -> dict:
         for registration in completed:
             session_completed.send(sender=TrainingSession, registration=registration)
     return {"registered": len(registrations), "completed": len(completed)}
-
-
-RESULT_FIELDS = ("attendance_percent", "post_test_passed", "completed", "completion_reason")
-
-
-def _bulk_update_results(registrations: list[Registration], *, by, reason: str = "") -> None:
-    """Save the closing results of many registrations, each with its history row."""
-    now = timezone.now()
-    for registration in registrations:
-        registration.updated_at = now
-    bulk_update_with_history(
-        registrations,
-        Registration,
-        [*RESULT_FIELDS, "updated_at"],
-        batch_size=1000,
-        default_user=by,
-        default_change_reason=reason,
-    )
 
 
 def session_reopen(*, session: TrainingSession, by, reason: str) -> TrainingSession:
