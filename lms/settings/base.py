@@ -245,7 +245,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A task a worker took but never acknowledged (the worker was killed) goes back to the queue after
+# this many seconds: longer than any task's time limit (outbox_send: 300 s), or a slow run would be
+# given to a second worker. Emails do not wait for it: the outbox is swept every minute by beat.
+# The socket timeouts keep a request that nudges a down or frozen broker from hanging
+# (lms.core.outbox.outbox_kick logs the failure and the request answers).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 900,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULE = {
+    # Emails waiting in the outbox (lms/core/outbox.py): whatever the on-commit nudge missed.
+    "core-outbox-send": {
+        "task": "lms.core.tasks.outbox_send",
+        "schedule": 60.0,
+    },
     # Reminder e-mails the day before a training session (times are CELERY_TIMEZONE's).
     "training-send-reminders": {
         "task": "lms.training.tasks.send_reminders",
