@@ -7,9 +7,7 @@ def account_summary(*, user) -> dict:
 
     official = Official.objects.filter(user=user).first()
     assignments = (
-        Assignment.objects.filter(official=official)
-        .select_related("agency")
-        .order_by("-start_date")
+        Assignment.objects.filter(official=official).select_related("agency").order_by("-start_date")
         if official
         else Assignment.objects.none()
     )
