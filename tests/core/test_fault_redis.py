@@ -10,9 +10,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from lms.courses.services import enrolment_create
 from lms.settings.base import redis_cache
 from lms.training import checkin
 from lms.training.models import Attendance
+from tests.factories.courses import build_course, lessons_of
 from tests.factories.training_attendance import attendance_world
 from tests.services import PrivateRedis, services_only
 
@@ -36,6 +38,9 @@ def world(make_user, tree, monkeypatch):
     world["learner"].set_password(PASSWORD)
     world["learner"].save()
     monkeypatch.setattr("lms.training.views_attendance.checkin_today", lambda: world["day"].date)
+    course = build_course(modules=1, lessons=1)
+    enrolment_create(official=world["learner"].official, course=course)
+    world["lesson"] = lessons_of(course)[0]
     return world
 
 
@@ -51,6 +56,8 @@ def _checks(client, fresh_client, world, registration):
     account = client.get(reverse("account"))
     assert account.status_code == 200  # still signed in: the session came from the database
     assert world["learner"].username in account.content.decode()
+    lesson = client.get(world["lesson"].url)  # the page cache's fast path falls back to Wagtail
+    assert lesson.status_code == 200 and world["lesson"].title in lesson.content.decode()
     _log_in(fresh_client, world["learner"])
     assert fresh_client.get(reverse("account")).status_code == 200
     day = world["day"]
@@ -76,7 +83,8 @@ def test_redis_stopped_then_frozen_then_back(redis_server, world):
     client, fresh = Client(), Client()
     _log_in(client, world["learner"])
     assert client.get(reverse("account")).status_code == 200
-    assert redis_server.dbsize() > 0  # session and user were cached
+    client.get(world["lesson"].url)  # rendered into the cache
+    assert redis_server.dbsize() > 0  # session, user and lesson page were cached
 
     redis_server.stop()
     _checks(client, fresh, world, world["registrations"][0])
