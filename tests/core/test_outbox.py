@@ -117,3 +117,20 @@ def test_broker_down_keeps_the_change_and_its_email(
     assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 2
     assert outbox_send.apply().result == 2  # the beat run sends them
     assert len(mail.outbox) == 2
+
+
+def test_admin_sends_failed_messages_again(session, admin_client):
+    _invite(session, count=1)
+    OutboxMessage.objects.update(status=OutboxStatus.FAILED, attempts=outbox.MAX_ATTEMPTS)
+    response = admin_client.post(
+        "/django-admin/core/outboxmessage/",
+        {
+            "action": "send_again",
+            "_selected_action": list(OutboxMessage.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert response.status_code == 302
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.PENDING and message.attempts == 0
+    assert admin_client.get("/django-admin/core/outboxmessage/").status_code == 200
+    assert outbox.outbox_send_due() == 1 and len(mail.outbox) == 1
