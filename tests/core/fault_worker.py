@@ -1,8 +1,6 @@
 """Settings and mail backend of the private Celery worker that tests/core/test_fault_outbox.py
 starts and kills (DJANGO_SETTINGS_MODULE=tests.core.fault_worker)."""
 
-import os
-
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 
@@ -18,7 +16,6 @@ CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE = {
     "core-outbox-send": {"task": "lms.core.tasks.outbox_send", "schedule": 1.0},
 }
-CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
 
 
 class SentLogBackend(BaseEmailBackend):
