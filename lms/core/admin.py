@@ -1,10 +1,13 @@
-"""Django admin for role grants, and the read-only history admin that evidence records use."""
+"""Django admin for role grants, the read-only history admin that evidence records use, and the
+outbox (what was sent, what waits, what failed and why)."""
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import RoleAssignment
+from .models import OutboxMessage, OutboxStatus, RoleAssignment
 from .services import role_assign, role_revoke
 
 # django-simple-history ships no Vietnamese catalogue: the strings of its history page are
@@ -67,3 +70,25 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("key", "recipient", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("key", "recipient")
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        """Failed messages back to the queue (after the mail server is fixed), attempts reset."""
+        queryset.filter(status=OutboxStatus.FAILED).update(
+            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )

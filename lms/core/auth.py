@@ -6,7 +6,8 @@ shared cache (Redis, or the file cache of the embedded default) for a few minute
 the menu shows (``access.menu_roles``), and forgets it whenever the user row or one of the user's
 role assignments is saved or deleted. So a password change (which also ends the user's other
 sessions, through the session hash), a deactivation, a new name or a new role takes effect on the
-next request. What no signal sees (a bulk ``update()``, a change made outside Django) shows within
+next request. What no signal sees (a bulk ``update()``, a change made outside Django, a change
+made while Redis was unreachable, when the forgetting fails quietly) shows within
 ``USER_CACHE_SECONDS``. Agency scopes are not cached: permission checks load them per request.
 """
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from wagtail import blocks
@@ -102,3 +103,46 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("No longer applies")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """An email to send, written in the same transaction as the change it tells of.
+
+    A worker killed mid-send or a broker that is down loses nothing: the row stays pending until
+    ``lms.core.outbox`` sends it (``key`` is unique, so the same notice is never queued twice).
+    """
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    recipient = models.EmailField(_("recipient"), max_length=254)
+    # Ids the kind's renderer reads when sending: the email tells of the records as they are then.
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status="pending"),
+                name="outbox_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,7 +1,11 @@
-"""Platform-level background tasks."""
+"""Platform-level background tasks.
+
+Beat: ``lms.core.tasks.outbox_send`` every minute sends the emails waiting in the outbox.
+"""
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils import timezone
 
 HEARTBEAT_KEY = "lms:worker-heartbeat:{token}"
@@ -13,3 +17,24 @@ def worker_heartbeat(token: str) -> str:
     stamp = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY.format(token=token), stamp, timeout=300)
     return stamp
+
+
+# The time limit (a killed run leaves its current row pending) stays under the broker's
+# visibility timeout (settings), so a running send is never handed to a second worker as lost.
+# Two runs at once are safe: rows are locked one by one.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=300,
+)
+def outbox_send(limit: int | None = None) -> int:
+    """Send a chunk of the outbox; a full chunk queues the next one."""
+    from .outbox import CHUNK, outbox_kick, outbox_send_due
+
+    limit = limit or CHUNK
+    handled = outbox_send_due(limit=limit)
+    if handled == limit:
+        outbox_kick()
+    return handled

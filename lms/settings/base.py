@@ -119,6 +119,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A persistent connection that the server dropped (a PostgreSQL restart, a failover, an
+        # idle cut) is tested before a request uses it and replaced, instead of answering 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -173,15 +176,32 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # cache every server process shares (per-process memory would keep serving a page that another
 # process has republished, or a user that another process has deactivated). The prefix names the
 # database, so two databases served from one checkout (`make run`, `make bench`) never share keys.
+
+
+def redis_cache(url: str, prefix: str) -> dict:
+    """The Redis cache entry for CACHES (the services tests point it at a Redis of their own)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        # https://github.com/jazzband/django-redis#socket-timeout: a Redis that is down or frozen
+        # costs each cache call at most these seconds (without them a frozen Redis held requests
+        # for the kernel's TCP timeout) ...
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("CACHE_CONNECT_TIMEOUT", "0.3")),
+            "SOCKET_TIMEOUT": float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.3")),
+            # ... and then counts as a miss, logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS): pages,
+            # logins and check-ins take the database path; sessions live in the database behind
+            # the cache (cached_db below), so none is lost with Redis.
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 if _cache_url:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": _cache_url,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "lms"),
-        }
-    }
+    CACHES = {"default": redis_cache(_cache_url, os.environ.get("CACHE_KEY_PREFIX", "lms"))}
 else:
     import hashlib
 
@@ -236,7 +256,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A task a worker took but never acknowledged (the worker was killed) goes back to the queue after
+# this many seconds: longer than any task's time limit (outbox_send: 300 s), or a slow run would be
+# given to a second worker. Emails do not wait for it: the outbox is swept every minute by beat.
+# The socket timeouts keep a request that nudges a down or frozen broker from hanging
+# (lms.core.outbox.outbox_kick logs the failure and the request answers).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 900,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULE = {
+    # Emails waiting in the outbox (lms/core/outbox.py): whatever the on-commit nudge missed.
+    "core-outbox-send": {
+        "task": "lms.core.tasks.outbox_send",
+        "schedule": 60.0,
+    },
     # Reminder e-mails the day before a training session (times are CELERY_TIMEZONE's).
     "training-send-reminders": {
         "task": "lms.training.tasks.send_reminders",

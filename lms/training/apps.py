@@ -7,3 +7,6 @@ class TrainingConfig(AppConfig):
     name = "lms.training"
     label = "training"
     verbose_name = _("Training")
+
+    def ready(self):
+        from . import notifications  # noqa: F401 - registers the outbox renderers

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from simple_history.utils import bulk_update_with_history
 
 from lms.agencies.models import Agency, Assignment, Official
 
+from . import notifications
 from .models import (
     ATTENDED_STATUSES,
     Registration,
@@ -179,24 +180,21 @@ def session_update(
         session.trainers.set(trainers)
     if target_agencies is not None:
         session.target_agencies.set(target_agencies)
+    # Emails go to the outbox in this transaction (lms/training/notifications.py).
     if was_draft and session.status in (SessionStatus.SCHEDULED, SessionStatus.OPEN):
-        from .tasks import notify_invitations
-
-        ids = list(
-            session.registrations.filter(status=RegistrationStatus.INVITED).values_list(
-                "pk", flat=True
-            )
+        notifications.registrations_notify(
+            kind=notifications.INVITATION,
+            registrations=session.registrations.filter(status=RegistrationStatus.INVITED),
         )
-        if ids:
-            transaction.on_commit(lambda: notify_invitations.delay(ids))
+    to_notify = session.registrations.filter(status__in=notifications.NOTIFY_STATUSES)
     if cancelled:
-        from .tasks import notify_session_cancelled
-
-        _queue(notify_session_cancelled, session.pk)
+        notifications.registrations_notify(
+            kind=notifications.CANCELLATION, registrations=to_notify
+        )
     elif changed and not was_draft:
-        from .tasks import notify_session_changed
-
-        _queue(notify_session_changed, session.pk, session.revision)
+        notifications.registrations_notify(
+            kind=notifications.CHANGE, registrations=to_notify, revision=session.revision
+        )
     return session
 
 
@@ -219,10 +217,6 @@ def session_copy_initial(*, session: TrainingSession) -> dict:
         "late_after_minutes": session.late_after_minutes,
         "status": SessionStatus.DRAFT,
     }
-
-
-def _queue(task, *args) -> None:
-    transaction.on_commit(lambda: task.delay(*args))
 
 
 # --- rosters ------------------------------------------------------------------------------
@@ -287,10 +281,10 @@ def registration_invite(*, session: TrainingSession, officials, by) -> list[Regi
         Registration.history.bulk_history_create(created, default_user=by)
         # Invitations to a draft go out when it is published (see session_update).
         if created and session.status != SessionStatus.DRAFT:
-            from .tasks import notify_invitations
-
-            ids = [r.pk for r in created]
-            transaction.on_commit(lambda: notify_invitations.delay(ids))
+            notifications.registrations_notify(
+                kind=notifications.INVITATION,
+                registrations=Registration.objects.filter(pk__in=[r.pk for r in created]),
+            )
     return created
 
 
@@ -521,10 +515,10 @@ def waitlist_promote(*, session: TrainingSession) -> list[Registration]:
         registration.save(update_fields=["status", "updated_at"])
         promoted.append(registration)
     if promoted:
-        from .tasks import notify_promotion
-
-        for registration in promoted:
-            _queue(notify_promotion, registration.pk)
+        notifications.registrations_notify(
+            kind=notifications.PROMOTION,
+            registrations=Registration.objects.filter(pk__in=[r.pk for r in promoted]),
+        )
     return promoted
 
 
@@ -668,14 +662,3 @@ def session_reopen(*, session: TrainingSession, by, reason: str) -> TrainingSess
         _bulk_update_results(results, by=by, reason=reason)
     return session
 
-
-def notification_claim(*, key: str, kind: str, registration_id: int | None = None) -> bool:
-    """Record a notification being sent; False if it was sent already (use inside atomic)."""
-    from .models import NotificationLog
-
-    try:
-        with transaction.atomic():
-            NotificationLog.objects.create(key=key, kind=kind, registration_id=registration_id)
-    except IntegrityError:
-        return False
-    return True

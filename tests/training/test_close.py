@@ -118,16 +118,17 @@ def test_close_view_confirms_then_closes(client, tree, trainer):
     assert session.status == SessionStatus.CLOSED
 
 
-def test_reminders_sent_once_for_tomorrow(tree):
+def test_reminders_sent_once_for_tomorrow(tree, django_capture_on_commit_callbacks):
     from lms.training.tasks import send_reminders
 
     session = session_with_days(tree["commune_a1"], days=2)  # 01/12/2026 and 02/12/2026
     reg = RegistrationFactory(session=session)
     RegistrationFactory(session=session, status=RegistrationStatus.CANCELLED)
-    assert send_reminders("2026-11-29") == 0
-    assert send_reminders("2026-11-30") == 1
-    assert send_reminders("2026-11-30") == 0
-    assert send_reminders("2026-12-01") == 1  # the second day gets its own reminder
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders("2026-11-29") == 0
+        assert send_reminders("2026-11-30") == 1
+        assert send_reminders("2026-11-30") == 0
+        assert send_reminders("2026-12-01") == 1  # the second day gets its own reminder
     assert [m.to for m in mail.outbox] == [[reg.official.email]] * 2
     assert "01/12/2026" in mail.outbox[0].body
 

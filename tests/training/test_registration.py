@@ -65,13 +65,17 @@ def test_invite_targets_is_bulk_idempotent_and_filters_positions(
     assert len(mail.outbox) == 2
 
 
-def test_invitation_task_is_idempotent(tree, trainer):
-    from lms.training.tasks import notify_invitations
+def test_invitation_is_queued_and_sent_once(tree, trainer, django_capture_on_commit_callbacks):
+    from lms.training.notifications import INVITATION, registrations_notify
 
     session = session_with_days(tree["province_a"], days=1)
     reg = RegistrationFactory(session=session, status=RegistrationStatus.INVITED)
-    assert notify_invitations([reg.pk]) == 1
-    assert notify_invitations([reg.pk]) == 0
+    for expected in (1, 0):
+        with django_capture_on_commit_callbacks(execute=True):
+            queued = registrations_notify(
+                kind=INVITATION, registrations=Registration.objects.filter(pk=reg.pk)
+            )
+        assert queued == expected
     assert len(mail.outbox) == 1
     assert session.title in mail.outbox[0].subject
 
