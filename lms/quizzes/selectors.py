@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from lms.core.access import has_role, scope_q
 from lms.core.models import Role
@@ -171,12 +171,14 @@ def my_results(official) -> dict:
 
 
 def marking_queue(user) -> QuerySet[Response]:
-    """Essay answers waiting for a mark, of sittings in the user's trainer scope (admins: all)."""
+    """Essay answers waiting for a mark, of sittings in the user's trainer scope (admins: all).
+
+    The user's own attempts are left out: nobody marks their own work."""
     qs = Response.objects.filter(
         sitting__state=SittingState.NEEDS_MARKING,
         question__kind=QuestionKind.ESSAY,
         score__isnull=True,
-    )
+    ).exclude(Q(sitting__official__user=user) | Q(sitting__user=user))
     qs = qs.filter(scope_q(user, Role.TRAINER, field="sitting__agency"))
     return qs.select_related(
         "sitting__quiz", "sitting__official", "sitting__agency", "question"

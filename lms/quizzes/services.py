@@ -617,11 +617,18 @@ def _score_value(response: Response, score) -> Decimal:
     return value
 
 
+def _refuse_own_work(sitting: Sitting, user) -> None:
+    """Nobody marks or remarks their own attempt (TCVN ISO 9001:2015, 7.2 evidence)."""
+    if user is not None and user.pk in (sitting.user_id, sitting.official.user_id):
+        raise QuizError(_("You cannot mark or remark your own attempt."))
+
+
 def response_mark(*, response: Response, user, score, comment: str = "", now=None) -> Response:
     """A trainer marks an essay; the sitting finishes when its last essay is marked."""
     now = _now(now)
     with transaction.atomic():
         sitting = _lock(response.sitting)
+        _refuse_own_work(sitting, user)
         response = Response.objects.select_related("question").get(pk=response.pk)
         if sitting.state != SittingState.NEEDS_MARKING:
             raise QuizError(
@@ -652,6 +659,7 @@ def response_remark(
         raise QuizError(_("Give the reason for the remark."))
     with transaction.atomic():
         sitting = _lock(response.sitting)
+        _refuse_own_work(sitting, user)
         response = Response.objects.get(pk=response.pk)
         if sitting.state != SittingState.FINISHED:
             raise QuizError(_("Only final results can be remarked."))
