@@ -127,9 +127,9 @@ def evidence_from_documents(apps) -> int:
         evidence.file.save(document.file.name, ContentFile(content), save=False)
         evidence.save()
         AttendanceChange.objects.filter(pk__in=[c.pk for c in rows]).update(evidence=evidence)
-        Attendance.objects.filter(
-            pk__in=attendance_ids, method="sheet", note=rows[0].note
-        ).update(evidence=evidence)
+        Attendance.objects.filter(pk__in=attendance_ids, method="sheet", note=rows[0].note).update(
+            evidence=evidence
+        )
         document.file.delete(save=False)
         document.delete()
         moved += 1
