@@ -78,6 +78,8 @@ def test_import_keeps_the_scan_privately_and_links_every_mark(client, world):
         )
     )
     assert _url(evidence) in take.content.decode()
+    report = client.get(reverse("training:session_report", args=[world["day"].session_id]))
+    assert _url(evidence) in report.content.decode() and "ky-ten.pdf" in report.content.decode()
 
 
 def test_scan_is_served_only_within_the_session_scope(client, world):
