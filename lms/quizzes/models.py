@@ -2,8 +2,13 @@
 
 The Quiz model is the stable target that courses and training point at. A Sitting freezes its
 questions (one Response row per question, in order) when it starts, so a later edit of the quiz
-or the bank never changes an attempt in progress or a final record.
+or the bank never changes an attempt in progress or a final record. Each Response also keeps
+the question as it was shown (text, answer, explanation, choices with their fractions): the
+attempt page, the review and the marking read that copy, never the re-importable bank row.
 """
+
+from copy import copy
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -150,6 +155,21 @@ class Choice(models.Model):
     @property
     def is_correct(self) -> bool:
         return self.fraction > 0
+
+
+# The question's own fields a Response keeps as shown; choices are kept beside them.
+SHOWN_FIELDS = ("kind", "text", "text_format", "explanation", "correct")
+
+
+def question_snapshot(question, choices) -> dict:
+    """What an attempt shows of ``question`` with ``choices``, as JSON for ``Response.shown``."""
+    return {
+        **{name: getattr(question, name) for name in SHOWN_FIELDS},
+        "choices": [
+            {"id": c.pk, "text": c.text, "fraction": str(c.fraction), "feedback": c.feedback}
+            for c in choices
+        ],
+    }
 
 
 class Grading(models.TextChoices):
@@ -357,6 +377,8 @@ class Response(models.Model):
     )
     marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The question as this attempt showed it, frozen when the sitting starts (question_snapshot).
+    shown = models.JSONField(_("question as shown"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("response")
@@ -376,6 +398,30 @@ class Response(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    @property
+    def kind(self) -> str:
+        return self.shown["kind"]
+
+    def shown_question(self) -> Question:
+        """A copy of the question carrying the text, answer and explanation this attempt showed."""
+        question = copy(self.question)
+        for name in SHOWN_FIELDS:
+            setattr(question, name, self.shown[name])
+        return question
+
+    def shown_choices(self) -> dict[int, Choice]:
+        """Choice id -> the choice (unsaved copy) with the text and fraction this attempt showed."""
+        return {
+            c["id"]: Choice(
+                pk=c["id"],
+                question_id=self.question_id,
+                text=c["text"],
+                fraction=Decimal(c["fraction"]),
+                feedback=c["feedback"],
+            )
+            for c in self.shown.get("choices", [])
+        }
 
 
 class ResponseChoice(models.Model):

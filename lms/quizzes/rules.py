@@ -46,7 +46,11 @@ def marking_queue(user, obj) -> bool:
 
 @rule("quizzes.mark")
 def mark(user, response) -> bool:
-    """Trainers mark (and remark) answers of officials in their scope; admins everywhere."""
+    """Trainers mark (and remark) answers of officials in their scope; admins everywhere.
+
+    Never one's own attempt: nobody marks their own work."""
+    if _owns(user, response.sitting) or response.sitting.user_id == user.pk:
+        return False
     if is_platform_admin(user):
         return True
     return has_role(user, Role.TRAINER) and agency_in_scope(

@@ -6,13 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from lms.core.access import has_role, scope_q
 from lms.core.models import Role
 
 from .models import (
-    Choice,
     Grading,
     Question,
     QuestionKind,
@@ -83,7 +82,7 @@ def attempts_left(*, quiz: Quiz, official) -> int | None:
 
 
 def sitting_responses(sitting: Sitting) -> list[Response]:
-    """The attempt's responses in order, with questions, chosen ids and choices: 3 queries."""
+    """The attempt's responses in order, with the question and choices it showed: 2 queries."""
     responses = list(
         Response.objects.filter(sitting=sitting).select_related("question").order_by("order", "pk")
     )
@@ -93,9 +92,9 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
         "response_id", "choice_id"
     ):
         chosen[rid].add(cid)
-    choice_ids = {cid for r in responses for cid in r.choice_order}
-    choices = Choice.objects.in_bulk(choice_ids) if choice_ids else {}
     for r in responses:
+        r.question = r.shown_question()
+        choices = r.shown_choices()
         r.chosen_ids = chosen.get(r.pk, set())
         r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]
         for choice in r.ordered_choices:
@@ -104,15 +103,12 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
 
 
 def accepted_answers(responses: list[Response]) -> dict[int, list[str]]:
-    """Question id -> accepted short answers (for showing after submission). One query."""
-    ids = [r.question_id for r in responses if r.question.kind == QuestionKind.SHORT]
-    found: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for qid, text in Choice.objects.filter(
-            question_id__in=ids, active=True, fraction__gt=0
-        ).values_list("question_id", "text"):
-            found[qid].append(text)
-    return found
+    """Question id -> short answers the attempt accepted (shown after submission). No query."""
+    return {
+        r.question_id: [c.text for c in r.shown_choices().values() if c.fraction > 0]
+        for r in responses
+        if r.kind == QuestionKind.SHORT
+    }
 
 
 def _percent(score, maximum) -> Decimal | None:
@@ -171,12 +167,14 @@ def my_results(official) -> dict:
 
 
 def marking_queue(user) -> QuerySet[Response]:
-    """Essay answers waiting for a mark, of sittings in the user's trainer scope (admins: all)."""
+    """Essay answers waiting for a mark, of sittings in the user's trainer scope (admins: all).
+
+    The user's own attempts are left out: nobody marks their own work."""
     qs = Response.objects.filter(
         sitting__state=SittingState.NEEDS_MARKING,
-        question__kind=QuestionKind.ESSAY,
+        shown__kind=QuestionKind.ESSAY,
         score__isnull=True,
-    )
+    ).exclude(Q(sitting__official__user=user) | Q(sitting__user=user))
     qs = qs.filter(scope_q(user, Role.TRAINER, field="sitting__agency"))
     return qs.select_related(
         "sitting__quiz", "sitting__official", "sitting__agency", "question"

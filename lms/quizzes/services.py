@@ -28,6 +28,7 @@ from .models import (
     Sitting,
     SittingState,
     Tag,
+    question_snapshot,
 )
 from .signals import sitting_finished
 
@@ -320,13 +321,11 @@ def sitting_start(
     if quiz.random_order:
         rng.shuffle(question_ids)
     questions = Question.objects.in_bulk(question_ids)
-    choices: dict[int, list[int]] = {}
-    for qid, cid in (
-        Choice.objects.filter(question_id__in=question_ids, active=True)
-        .order_by("order", "pk")
-        .values_list("question_id", "pk")
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=question_ids, active=True).order_by(
+        "order", "pk"
     ):
-        choices.setdefault(qid, []).append(cid)
+        choices.setdefault(choice.question_id, []).append(choice)
     assignment = current_assignment(official)
     deadline = (
         now + datetime.timedelta(minutes=quiz.time_limit_minutes)
@@ -349,7 +348,7 @@ def sitting_start(
             responses = []
             for order, qid in enumerate(question_ids):
                 question = questions[qid]
-                order_ids = list(choices.get(qid, []))
+                order_ids = [c.pk for c in choices.get(qid, [])]
                 if (
                     quiz.random_order
                     and question.shuffle_choices
@@ -369,6 +368,7 @@ def sitting_start(
                         order=order,
                         choice_order=order_ids,
                         points=question.points,
+                        shown=question_snapshot(question, choices.get(qid, [])),
                     )
                 )
             Response.objects.bulk_create(responses)
@@ -418,11 +418,7 @@ def _apply_answers(
     ids = [int(k) for k in answers if only is None or int(k) in only]
     if not ids:
         return []
-    responses = list(
-        Response.objects.filter(sitting=sitting, pk__in=ids, checked=False).select_related(
-            "question"
-        )
-    )
+    responses = list(Response.objects.filter(sitting=sitting, pk__in=ids, checked=False))
     link_rows, relinked, text_rows = [], [], []
     for response in responses:
         values = [
@@ -430,7 +426,7 @@ def _apply_answers(
             for v in answers.get(response.pk, answers.get(str(response.pk), []))
             if str(v) != ""
         ]
-        kind = response.question.kind
+        kind = response.kind
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             allowed = set(response.choice_order)
             picked = []
@@ -487,12 +483,8 @@ def response_check(
             sitting_submit(sitting=locked, now=now)
             return None
         _apply_answers(locked, answers, now)
-        response = (
-            Response.objects.filter(sitting=locked, pk=response_id, checked=False)
-            .select_related("question")
-            .first()
-        )
-        if response is None or response.question.kind == QuestionKind.ESSAY:
+        response = Response.objects.filter(sitting=locked, pk=response_id, checked=False).first()
+        if response is None or response.kind == QuestionKind.ESSAY:
             return None
         _mark_responses(locked, [response])
         response.checked = True
@@ -500,11 +492,10 @@ def response_check(
         return response
 
 
-def _fraction_for(
-    response: Response, chosen: list[int], choices: dict[int, Choice], partial: bool
-) -> Decimal | None:
-    question = response.question
-    kind = question.kind
+def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decimal | None:
+    """The share of the points earned, by the question and choices as the attempt showed them."""
+    choices = response.shown_choices()
+    kind = response.kind
     if kind == QuestionKind.ESSAY:
         return None
     if kind == QuestionKind.SINGLE:
@@ -523,16 +514,13 @@ def _fraction_for(
     if kind == QuestionKind.TRUEFALSE:
         if response.text_answer not in ("true", "false"):
             return Decimal(0)
-        return ONE if (response.text_answer == "true") == bool(question.correct) else Decimal(0)
+        right = bool(response.shown["correct"])
+        return ONE if (response.text_answer == "true") == right else Decimal(0)
     if kind == QuestionKind.SHORT:
         given = normalise_answer(response.text_answer)
         if not given:
             return Decimal(0)
-        accepted = [
-            c.fraction
-            for c in choices.values()
-            if c.question_id == question.pk and normalise_answer(c.text) == given
-        ]
+        accepted = [c.fraction for c in choices.values() if normalise_answer(c.text) == given]
         return max(accepted, default=Decimal(0)).max(Decimal(0))
     return Decimal(0)
 
@@ -541,8 +529,6 @@ def _mark_responses(sitting: Sitting, responses: list[Response]) -> None:
     """Automatic marking of ``responses`` (questions selected): sets score, not saved."""
     if not responses:
         return
-    question_ids = [r.question_id for r in responses]
-    choices = {c.pk: c for c in Choice.objects.filter(question_id__in=question_ids)}
     chosen: dict[int, list[int]] = {}
     for rid, cid in (
         ResponseChoice.objects.filter(response__in=responses)
@@ -551,9 +537,7 @@ def _mark_responses(sitting: Sitting, responses: list[Response]) -> None:
     ):
         chosen.setdefault(rid, []).append(cid)
     for response in responses:
-        fraction = _fraction_for(
-            response, chosen.get(response.pk, []), choices, sitting.quiz.partial_credit
-        )
+        fraction = _fraction_for(response, chosen.get(response.pk, []), sitting.quiz.partial_credit)
         response.score = (
             None if fraction is None else (response.points * fraction).quantize(CENT, ROUND_HALF_UP)
         )
@@ -592,7 +576,7 @@ def sitting_submit(
         if answers and not late:
             _apply_answers(locked, answers, now)
         locked.submitted_at = locked.deadline if late else now
-        responses = list(Response.objects.filter(sitting=locked).select_related("question"))
+        responses = list(Response.objects.filter(sitting=locked))
         _mark_responses(locked, [r for r in responses if not r.checked])
         Response.objects.bulk_update(responses, ["score"])
         if any(r.score is None for r in responses):
@@ -617,17 +601,24 @@ def _score_value(response: Response, score) -> Decimal:
     return value
 
 
+def _refuse_own_work(sitting: Sitting, user) -> None:
+    """Nobody marks or remarks their own attempt (TCVN ISO 9001:2015, 7.2 evidence)."""
+    if user is not None and user.pk in (sitting.user_id, sitting.official.user_id):
+        raise QuizError(_("You cannot mark or remark your own attempt."))
+
+
 def response_mark(*, response: Response, user, score, comment: str = "", now=None) -> Response:
     """A trainer marks an essay; the sitting finishes when its last essay is marked."""
     now = _now(now)
     with transaction.atomic():
         sitting = _lock(response.sitting)
-        response = Response.objects.select_related("question").get(pk=response.pk)
+        _refuse_own_work(sitting, user)
+        response = Response.objects.get(pk=response.pk)
         if sitting.state != SittingState.NEEDS_MARKING:
             raise QuizError(
                 _("This attempt is not waiting for marking; use a remark to change a final score.")
             )
-        if response.question.kind != QuestionKind.ESSAY:
+        if response.kind != QuestionKind.ESSAY:
             raise QuizError(_("Only essay answers are marked by hand."))
         response.score = _score_value(response, score)
         response.comment = comment
@@ -652,6 +643,7 @@ def response_remark(
         raise QuizError(_("Give the reason for the remark."))
     with transaction.atomic():
         sitting = _lock(response.sitting)
+        _refuse_own_work(sitting, user)
         response = Response.objects.get(pk=response.pk)
         if sitting.state != SittingState.FINISHED:
             raise QuizError(_("Only final results can be remarked."))

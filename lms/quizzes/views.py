@@ -221,17 +221,21 @@ def marking_queue(request):
 
 
 def _chosen_texts(response: Response) -> list:
-    return list(
-        ResponseChoice.objects.filter(response=response)
-        .select_related("choice")
-        .values_list("choice__text", flat=True)
-    )
+    """The chosen answers' texts as the attempt showed them."""
+    shown = response.shown_choices()
+    return [
+        shown[cid].text
+        for cid in ResponseChoice.objects.filter(response=response)
+        .order_by("pk")
+        .values_list("choice_id", flat=True)
+        if cid in shown
+    ]
 
 
 @permission_required("quizzes.mark", get_object=lambda request, pk: _response(request, pk))
 def response_mark(request, pk):
     response = request.permission_object
-    if response.sitting.state != SittingState.NEEDS_MARKING or response.question.kind != "essay":
+    if response.sitting.state != SittingState.NEEDS_MARKING or response.kind != "essay":
         return redirect("quizzes:response_remark", pk=response.pk)
     form = MarkForm(
         request.POST or None, points=response.points, initial={"comment": response.comment}
@@ -250,7 +254,14 @@ def response_mark(request, pk):
             messages.success(request, _("The mark is saved."))
             return redirect("quizzes:marking_queue")
     return render(
-        request, "quizzes/response_mark.html", {"response": response, "form": form, "remark": False}
+        request,
+        "quizzes/response_mark.html",
+        {
+            "response": response,
+            "question": response.shown_question(),
+            "form": form,
+            "remark": False,
+        },
     )
 
 
@@ -282,6 +293,7 @@ def response_remark(request, pk):
         "quizzes/response_mark.html",
         {
             "response": response,
+            "question": response.shown_question(),
             "form": form,
             "remark": True,
             "final": final,

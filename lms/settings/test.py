@@ -10,6 +10,7 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / str(os.getpid())
+PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private" / str(os.getpid())
 # Tests must see the same language whatever the machine's locale says.
 LANGUAGE_CODE = "vi"
 # Tasks run inline in tests even when a broker is configured; tests/core/test_worker.py turns this

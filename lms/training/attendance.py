@@ -58,7 +58,9 @@ def _check_open(day: SessionDay) -> None:
         )
 
 
-def _change(attendance: Attendance, *, old: str, by, method: str, at, note: str = "") -> None:
+def _change(
+    attendance: Attendance, *, old: str, by, method: str, at, note: str = "", evidence=None
+) -> None:
     AttendanceChange.objects.create(
         attendance=attendance,
         old_status=old,
@@ -67,6 +69,7 @@ def _change(attendance: Attendance, *, old: str, by, method: str, at, note: str 
         changed_by=by,
         changed_at=at,
         note=note[:255],
+        evidence=evidence,
     )
 
 
@@ -79,8 +82,12 @@ def attendance_mark(
     by,
     note: str = "",
     at: datetime.datetime | None = None,
+    evidence=None,
 ) -> MarkResult:
-    """Set one registration's attendance on one day; repeating the same mark changes nothing."""
+    """Set one registration's attendance on one day; repeating the same mark changes nothing.
+
+    ``evidence`` (an AttendanceEvidence, e.g. the scanned sheet) is linked from the row and
+    its history entry."""
     _check_open(day)
     if registration.session_id != day.session_id:
         raise AttendanceError(_("This official is not registered for this session."))
@@ -97,10 +104,11 @@ def attendance_mark(
                 "marked_by": by,
                 "marked_at": at,
                 "note": note[:255],
+                "evidence": evidence,
             },
         )
         if created:
-            _change(attendance, old="", by=by, method=method, at=at, note=note)
+            _change(attendance, old="", by=by, method=method, at=at, note=note, evidence=evidence)
             return MarkResult(attendance, created=True, changed=True)
         attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
         if attendance.status == status:
@@ -111,8 +119,11 @@ def attendance_mark(
         attendance.marked_by = by
         attendance.marked_at = at
         attendance.note = note[:255]
-        attendance.save(update_fields=["status", "method", "marked_by", "marked_at", "note"])
-        _change(attendance, old=old, by=by, method=method, at=at, note=note)
+        attendance.evidence = evidence
+        attendance.save(
+            update_fields=["status", "method", "marked_by", "marked_at", "note", "evidence"]
+        )
+        _change(attendance, old=old, by=by, method=method, at=at, note=note, evidence=evidence)
         return MarkResult(attendance, created=False, changed=True)
 
 

@@ -9,8 +9,11 @@ with a reason, and deleting a session or a day never takes attendance or registr
 from __future__ import annotations
 
 import secrets
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -358,6 +361,15 @@ class Attendance(models.Model):
     )
     marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # The scanned sign-in sheet behind a sheet mark; PROTECT: evidence outlives nothing it backs.
+    evidence = models.ForeignKey(
+        "AttendanceEvidence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attendances",
+        verbose_name=_("evidence"),
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -399,6 +411,14 @@ class AttendanceChange(models.Model):
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    evidence = models.ForeignKey(
+        "AttendanceEvidence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("evidence"),
+    )
 
     class Meta:
         verbose_name = _("attendance change")
@@ -431,3 +451,46 @@ class NotificationLog(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def evidence_storage() -> FileSystemStorage:
+    """PRIVATE_MEDIA_ROOT: outside MEDIA_ROOT, so no URL serves it; views check permission."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
+def evidence_path(instance, filename: str) -> str:
+    # A random name: the uploader's file name is kept in original_name, never in a path.
+    suffix = PurePath(filename).suffix.lower()
+    return f"attendance/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttendanceEvidence(models.Model):
+    """A scanned, signed sign-in sheet: private QMS evidence behind the attendance it backs."""
+
+    day = models.ForeignKey(
+        SessionDay, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("day")
+    )
+    file = models.FileField(
+        _("file"), storage=evidence_storage, upload_to=evidence_path, max_length=255
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance evidence")
+        verbose_name_plural = _("attendance evidence")
+        ordering = ["day", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.original_name}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from lms.core.access import rule
+from lms.core.access import agency_in_scope, rule
+from lms.core.models import Role
 
-from .rules import _official, manage_session
+from .rules import _official, manage_session, view_report
 
 
 @rule("training.take_attendance")
@@ -26,3 +27,16 @@ def checkin_self(user, session) -> bool:
     if official is None or session is None:
         return False
     return session.registrations.filter(official=official, status__in=ROSTER_STATUSES).exists()
+
+
+@rule("training.view_attendance_evidence")
+def view_attendance_evidence(user, session) -> bool:
+    """Scanned sheets: attendance takers, report readers and the host's ISO secretaries."""
+    # ISO secretaries keep the agency's QMS records (TCVN ISO 9001:2015, 7.5).
+    if session is None:
+        return False
+    return (
+        take_attendance(user, session)
+        or view_report(user, session)
+        or agency_in_scope(user, session.host_agency, Role.ISO_SECRETARY)
+    )

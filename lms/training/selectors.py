@@ -15,6 +15,7 @@ from lms.core.models import Role
 from .models import (
     ATTENDED_STATUSES,
     Attendance,
+    AttendanceEvidence,
     AttendanceStatus,
     Registration,
     RegistrationStatus,
@@ -250,3 +251,8 @@ def session_report(session: TrainingSession) -> dict:
         "post_mean": mean(post_scores),
         "completed": sum(1 for r in registrations if r.completed),
     }
+
+
+def session_evidence(session) -> QuerySet[AttendanceEvidence]:
+    """The session's scanned sign-in sheets, by day."""
+    return AttendanceEvidence.objects.filter(day__session=session).select_related("day")

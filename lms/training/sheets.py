@@ -18,11 +18,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .attendance import RosterEntry, attendance_mark, day_roster, search_key
+from .evidence import EvidenceError, evidence_check, evidence_store
 from .models import AttendanceMethod, AttendanceStatus, SessionDay
 
 MAX_ROWS = 5000
-EVIDENCE_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".webp"}
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
 HEADERS = {
     "number": {"no", "no.", "stt", "so tt", "so thu tu", "#", "number"},
@@ -63,7 +62,7 @@ class SheetMark:
 class SheetResult:
     marked: int = 0
     unchanged: int = 0
-    document_id: int | None = None
+    evidence_id: int | None = None
     rows: list[SheetMark] = field(default_factory=list)
 
 
@@ -229,38 +228,20 @@ def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark
     return marks
 
 
-def check_evidence(evidence) -> None:
-    name = getattr(evidence, "name", "") or ""
-    if PurePath(name).suffix.lower() not in EVIDENCE_EXTENSIONS:
-        raise SheetError(
-            [
-                _("%(file)s: the scanned sheet must be a PDF or an image (JPG, PNG, WebP).")
-                % {"file": name}
-            ]
-        )
-    if evidence.size > EVIDENCE_MAX_BYTES:
-        raise SheetError([_("%(file)s: the scanned sheet is larger than 20 MB.") % {"file": name}])
-
-
 def sheet_import(*, day: SessionDay, data_file, evidence, by) -> SheetResult:
-    """Validate everything, then store the scan as a document and mark every row (method sheet)."""
-    from wagtail.documents import get_document_model
-
+    """Validate everything, then keep the scan as private evidence and mark every row (sheet)."""
     if day.session.is_final:
         raise SheetError([_("This session is closed: its attendance can no longer be changed.")])
     marks = parse_sheet(day=day, name=data_file.name, content=data_file.read())
-    check_evidence(evidence)
+    try:
+        checked = evidence_check(evidence)
+    except EvidenceError as exc:
+        raise SheetError([str(exc)]) from exc
     result = SheetResult(rows=marks)
     with transaction.atomic():
-        document = get_document_model()(
-            title=_("Sign-in sheet – %(session)s – %(date)s")
-            % {"session": day.session.title, "date": day.date.strftime("%d/%m/%Y")},
-            file=evidence,
-            uploaded_by_user=by,
-        )
-        document.save()
-        result.document_id = document.pk
-        note = _("sign-in sheet, document #%(id)d") % {"id": document.pk}
+        scan = evidence_store(day=day, upload=evidence, checked=checked, by=by)
+        result.evidence_id = scan.pk
+        note = _("sign-in sheet, scan #%(id)d") % {"id": scan.pk}
         for mark in marks:
             outcome = attendance_mark(
                 day=day,
@@ -269,6 +250,7 @@ def sheet_import(*, day: SessionDay, data_file, evidence, by) -> SheetResult:
                 method=AttendanceMethod.SHEET,
                 by=by,
                 note=note,
+                evidence=scan,
             )
             if outcome.changed:
                 result.marked += 1

@@ -16,6 +16,11 @@ urlpatterns: list = [
     path(f"{day}sign-in-sheet.pdf", views.signin_sheet_pdf, name="signin_sheet_pdf"),
     path(f"{day}sign-in-sheet/upload/", views.sheet_upload, name="sheet_upload"),
     path(f"{day}walk-ins/add/", views.walkin_add, name="walkin_add"),
+    path(
+        "<int:pk>/evidence/<int:evidence_pk>/",
+        views.attendance_evidence,
+        name="attendance_evidence",
+    ),
     path("<int:pk>/walk-ins/<int:walkin_pk>/match/", views.walkin_match, name="walkin_match"),
     path("<int:pk>/cards.pdf", views.roster_cards_pdf, name="roster_cards_pdf"),
 ]

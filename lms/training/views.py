@@ -271,7 +271,8 @@ def session_close(request, pk):
 @permission_required("training.view_report", get_object=_session)
 def session_report(request, pk):
     session = request.permission_object
-    return render(request, "training/session_report.html", selectors.session_report(session))
+    context = {**selectors.session_report(session), "evidence": selectors.session_evidence(session)}
+    return render(request, "training/session_report.html", context)
 
 
 @permission_required("training.view_report", get_object=_session)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -28,6 +28,7 @@ from lms.core.models import Role
 from . import attendance as svc
 from . import checkin, pdf, sheets
 from .models import (
+    AttendanceEvidence,
     AttendanceMethod,
     AttendanceStatus,
     Registration,
@@ -487,6 +488,27 @@ def sheet_upload(request, day):
     return render(
         request, "training/attendance/sheet_upload.html", context, status=400 if errors else 200
     )
+
+
+@never_cache
+def attendance_evidence(request, pk, evidence_pk):
+    """A scanned sheet, only to those who see the session's attendance; always a download."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    evidence = get_object_or_404(
+        AttendanceEvidence.objects.select_related("day__session__host_agency"),
+        pk=evidence_pk,
+        day__session_id=pk,
+    )
+    require(request.user, "training.view_attendance_evidence", evidence.day.session)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- 5. walk-ins ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from lms.quizzes import services
 from lms.quizzes.formats.base import FormatError, ParsedChoice, ParsedQuestion
@@ -316,3 +317,27 @@ def test_grading_highest_and_last(learner, official):
 
 def test_normalise_answer():
     assert services.normalise_answer("  Đánh   GIÁ nội bộ ") == "danh gia noi bo"
+
+
+def test_nobody_marks_or_remarks_their_own_attempt(trainer, learner):
+    """A trainer who sat a quiz cannot raise their own score, by remark or by essay marking."""
+    own = gettext("You cannot mark or remark your own attempt.")
+    quiz = make_quiz(1, pass_mark=100)
+    sitting = services.sitting_start(quiz=quiz, user=trainer)
+    services.sitting_submit(sitting=sitting)
+    response = sitting.responses.get()
+    with pytest.raises(services.QuizError, match=own):
+        services.response_remark(response=response, user=trainer, score=1, reason="Tự chấm lại")
+    response.refresh_from_db()
+    sitting.refresh_from_db()
+    assert response.score == 0 and sitting.percent == 0 and not Remark.objects.exists()
+
+    essay_quiz = QuizFactory()
+    make_question(quiz=essay_quiz, kind="essay", points=5)
+    essay_sitting = services.sitting_start(quiz=essay_quiz, user=trainer)
+    services.sitting_submit(sitting=essay_sitting)
+    essay = essay_sitting.responses.get()
+    with pytest.raises(services.QuizError, match=own):
+        services.response_mark(response=essay, user=trainer, score=5)
+    essay.refresh_from_db()
+    assert essay.score is None

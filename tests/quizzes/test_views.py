@@ -306,3 +306,28 @@ def test_trainer_analysis_sees_only_their_scope(client, make_user, tree, trainer
     _take(quiz, make_user(role="learner", agency=tree["commune_b1"]), set())
     client.force_login(trainer)
     assert client.get(reverse("quizzes:quiz_analysis", args=[quiz.slug])).context["sittings"] == 1
+
+
+def test_own_attempt_offers_no_mark_or_remark_and_refuses_them(client, trainer):
+    quiz = make_quiz(1)
+    sitting = services.sitting_start(quiz=quiz, user=trainer)
+    services.sitting_submit(sitting=sitting)
+    response = sitting.responses.get()
+    client.force_login(trainer)
+    page = client.get(reverse("quizzes:sitting_result", args=[sitting.pk]))
+    assert page.status_code == 200
+    assert reverse("quizzes:response_remark", args=[response.pk]) not in page.content.decode()
+    url = reverse("quizzes:response_remark", args=[response.pk])
+    refused = client.post(url, {"score": "1", "reason": "Tự chấm lại"})
+    assert refused.status_code == 403
+    response.refresh_from_db()
+    assert response.score == 0 and not Remark.objects.exists()
+
+    essay_quiz = QuizFactory()
+    make_question(quiz=essay_quiz, kind="essay", points=5)
+    essay_sitting = services.sitting_start(quiz=essay_quiz, user=trainer)
+    services.sitting_submit(sitting=essay_sitting)
+    essay = essay_sitting.responses.get()
+    assert list(client.get(reverse("quizzes:marking_queue")).context["queue"]) == []
+    mark_url = reverse("quizzes:response_mark", args=[essay.pk])
+    assert client.post(mark_url, {"score": "5", "comment": ""}).status_code == 403

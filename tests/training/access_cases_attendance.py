@@ -37,6 +37,17 @@ def _objects(world):
     return cached
 
 
+def _evidence_kwargs(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lms.training.evidence import evidence_check, evidence_store
+
+    found = _objects(world)
+    scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 signed")
+    evidence = evidence_store(day=found["day"], upload=scan, checked=evidence_check(scan), by=None)
+    return {"pk": found["session"].pk, "evidence_pk": evidence.pk}
+
+
 def _day_kwargs(world):
     found = _objects(world)
     return {"pk": found["session"].pk, "day_pk": found["day"].pk}
@@ -96,6 +107,13 @@ CASES = [
         "name": "training:roster_cards_pdf",
         "kwargs": lambda world: {"pk": _objects(world)["session"].pk},
         "allowed": TRAINERS,
+        "scoped": True,
+    },
+    # Scanned sheets: whoever sees the attendance, and the host agency's ISO secretary.
+    {
+        "name": "training:attendance_evidence",
+        "kwargs": _evidence_kwargs,
+        "allowed": TRAINERS | {"steering", "iso_secretary"},
         "scoped": True,
     },
 ]

@@ -7,10 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext
-from wagtail.documents import get_document_model
 
 from lms.training.attendance import day_roster
-from lms.training.models import Attendance, AttendanceChange, SessionStatus
+from lms.training.models import Attendance, AttendanceChange, AttendanceEvidence, SessionStatus
 from lms.training.sheets import SheetError, parse_sheet
 from tests.factories.training_attendance import attendance_world
 
@@ -57,10 +56,10 @@ def test_csv_import_marks_every_row_and_keeps_the_scan(client, world):
         "Lê Minh Anh": ("excused", "sheet"),
         "Phạm Quốc Bảo": ("absent", "sheet"),
     }
-    document = get_document_model().objects.get()
-    assert document.file.read() == b"%PDF-1.4 signed sheet"
-    assert AttendanceChange.objects.first().note == gettext("sign-in sheet, document #%(id)d") % {
-        "id": document.pk
+    evidence = AttendanceEvidence.objects.get()
+    assert evidence.file.read() == b"%PDF-1.4 signed sheet"
+    assert AttendanceChange.objects.first().note == gettext("sign-in sheet, scan #%(id)d") % {
+        "id": evidence.pk
     }
 
 
@@ -97,7 +96,7 @@ def test_bad_rows_are_all_named_and_nothing_is_written(client, world):
     for row in (3, 4, 5, 6, 7):
         assert f"bad.csv, row {row}" in html or f"bad.csv, dòng {row}" in html
     assert not Attendance.objects.exists()
-    assert not get_document_model().objects.exists()
+    assert not AttendanceEvidence.objects.exists()
 
 
 def test_number_and_name_must_agree(world):
@@ -139,4 +138,4 @@ def test_closed_session_refuses_an_import(client, world):
     )
     assert response.status_code == 400
     assert not Attendance.objects.exists()
-    assert not get_document_model().objects.exists()
+    assert not AttendanceEvidence.objects.exists()
