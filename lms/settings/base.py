@@ -268,3 +268,6 @@ LMS_CONTENT_SOURCES = [
     ("lms.quizzes.sync.QuizSource", BASE_DIR / "content" / "quizzes"),
     ("lms.courses.sync.CourseSource", BASE_DIR / "content" / "courses"),
 ]
+
+# `load_demo` (logins with a published password) runs only with DEBUG on or this set (test servers).
+LMS_ALLOW_DEMO = env_bool("LMS_ALLOW_DEMO", False)

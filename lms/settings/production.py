@@ -15,6 +15,7 @@ STORAGES = {
 }
 
 DEBUG = False
+LMS_ALLOW_DEMO = False  # whatever the environment says: no demo logins in production
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("Set SECRET_KEY in the environment for production.")
