@@ -77,3 +77,11 @@ def forget_earlier_database(sender, plan=None, **kwargs) -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
+
+
+def client_ip(request) -> str:
+    """The client's address for login throttling: settings.CLIENT_IP_HEADER, which a reverse
+    proxy overwrites on every request (so a client cannot choose it), else the connection's."""
+    return (
+        request.META.get(settings.CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR") or ""
+    ).strip()

@@ -3,6 +3,7 @@
 See https://docs.djangoproject.com/en/5.2/ref/settings/ for each Django setting.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_htmx",
+    "axes",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "lms.courses.pagecache.LessonPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -190,7 +194,11 @@ else:
 # session query, and a cache that is flushed or culled loses no session.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # The user behind a session comes from the cache too (lms/core/auth.py says how it stays fresh).
-AUTHENTICATION_BACKENDS = ["lms.core.auth.CachedModelBackend"]
+# django-axes checks every login first (the site's, Wagtail's and Django's admin logins).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "lms.core.auth.CachedModelBackend",
+]
 
 # Email: EMAIL_URL = smtp://user:pass@host:587 (TLS by port 587/465), file:///folder (one file per
 # message), or console:// (the default: messages are printed by the server).
@@ -271,3 +279,18 @@ LMS_CONTENT_SOURCES = [
 
 # `load_demo` (logins with a published password) runs only with DEBUG on or this set (test servers).
 LMS_ALLOW_DEMO = env_bool("LMS_ALLOW_DEMO", False)
+
+# Login throttling (django-axes, https://django-axes.readthedocs.io/): after AXES_FAILURE_LIMIT
+# wrong passwords an account is locked whatever the client, and a client whatever the account,
+# for LOGIN_LOCKOUT_MINUTES; `manage.py axes_reset_username <name>` or the admin unlocks earlier.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lms.core.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
+# The request header that holds the client's address when a reverse proxy sets it (e.g.
+# HTTP_X_REAL_IP); unset, the address of the connection.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
+# Password reset requests per client and per address per hour (django-ratelimit).
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
