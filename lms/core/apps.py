@@ -14,12 +14,19 @@ class CoreConfig(AppConfig):
         autodiscover_modules("rules")
 
         from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from .auth import forget_earlier_database, forget_role_holder, forget_user
+        from .auth import (
+            forget_earlier_database,
+            forget_role_holder,
+            forget_user,
+            set_session_lifetime,
+        )
         from .models import RoleAssignment
 
         for signal in (post_save, post_delete):
             signal.connect(forget_user, sender=settings.AUTH_USER_MODEL, dispatch_uid="core_user")
             signal.connect(forget_role_holder, sender=RoleAssignment, dispatch_uid="core_roles")
         post_migrate.connect(forget_earlier_database, sender=self, dispatch_uid="core_new_db")
+        user_logged_in.connect(set_session_lifetime, dispatch_uid="core_session_lifetime")

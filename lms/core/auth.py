@@ -13,13 +13,17 @@ made while Redis was unreachable, when the forgetting fails quietly) shows withi
 
 from __future__ import annotations
 
+import time
+
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 
-from .access import menu_roles
+from .access import menu_roles, roles_of
+from .models import Role
 
 USER_CACHE_SECONDS = 300
 
@@ -78,3 +82,43 @@ def forget_earlier_database(sender, plan=None, **kwargs) -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
+
+
+def client_ip(request) -> str:
+    """The client's address for login throttling: settings.CLIENT_IP_HEADER, which a reverse
+    proxy overwrites on every request (so a client cannot choose it), else the connection's."""
+    return (
+        request.META.get(settings.CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR") or ""
+    ).strip()
+
+
+STAFF_UNTIL_KEY = "lms_staff_until"
+
+
+def is_staff_member(user) -> bool:
+    """Anyone who holds more than the learner role, or may use an admin."""
+    return bool(user.is_staff or user.is_superuser or roles_of(user) - {Role.LEARNER})
+
+
+def set_session_lifetime(sender, request, user, **kwargs) -> None:
+    """Receiver for user_logged_in: staff sessions end when the browser closes and, at the
+    latest, STAFF_SESSION_SECONDS after the login; learners stay logged in for
+    LEARNER_SESSION_SECONDS (a shared office computer matters less for a learner's lessons)."""
+    if is_staff_member(user):
+        request.session.set_expiry(0)
+        request.session[STAFF_UNTIL_KEY] = int(time.time()) + settings.STAFF_SESSION_SECONDS
+    else:
+        request.session.set_expiry(settings.LEARNER_SESSION_SECONDS)
+
+
+class StaffSessionMiddleware:
+    """Logs a staff member out once the working day their login opened is over."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        until = request.session.get(STAFF_UNTIL_KEY)
+        if until is not None and time.time() >= until:
+            logout(request)
+        return self.get_response(request)

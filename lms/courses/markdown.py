@@ -1,4 +1,4 @@
-"""Markdown to safe HTML for lesson blocks: raw HTML is escaped and only safe link schemes kept."""
+"""Markdown and imported HTML to safe HTML: rendered, then cleaned by one allow-list sanitiser."""
 
 from __future__ import annotations
 
@@ -6,42 +6,48 @@ import functools
 import threading
 
 import markdown as md_lib
+import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:", "/", "#", "./", "../")
-
-
-def _is_safe_url(url: str) -> bool:
-    url = (url or "").strip()
-    if not url:
-        return True
-    lowered = "".join(url.split()).lower()
-    if ":" not in lowered.split("/", 1)[0]:
-        return True  # relative URL without a scheme
-    return lowered.startswith(SAFE_SCHEMES)
-
-
-class _SafeLinks(Treeprocessor):
-    def run(self, root):
-        for element in root.iter():
-            for attr in ("href", "src"):
-                if attr in element.attrib and not _is_safe_url(element.attrib[attr]):
-                    del element.attrib[attr]
-            if element.tag == "a" and element.get("href", "").startswith(("http://", "https://")):
-                element.set("rel", "noopener")
-            if element.tag == "table":
-                element.set("class", "table")
+# What Markdown (with tables) produces, plus the inline tags of imported quiz HTML (GIFT, Moodle).
+ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tr", "th", "td", "a", "img", "code", "pre",
+    "em", "strong", "b", "i", "sub", "sup", "blockquote", "hr", "br",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+# Anything else (javascript:, data:, vbscript:, however its letters are encoded) loses its URL;
+# relative URLs are kept.
+URL_SCHEMES = {"http", "https", "mailto"}
+_ALIGN = {"align": {"left", "center", "right"}}
 
 
-class _SafeMarkdown(Extension):
-    """Drop Markdown's raw-HTML passthrough so "<script>" is shown as text, never run."""
+@functools.lru_cache(maxsize=4096)
+def _clean(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values={"th": _ALIGN, "td": _ALIGN},
+        set_tag_attribute_values={"table": {"class": "table"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+    )
+
+
+def clean_html(html: str) -> SafeString:
+    """HTML from authors or imports, reduced to the allowed tags, attributes and URL schemes."""
+    return mark_safe(_clean(html or ""))  # noqa: S308 - allow-list sanitised by nh3
+
+
+class _NoRawHtml(Extension):
+    """Drop Markdown's raw-HTML passthrough so "<script>" is shown as text to the author."""
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        md.treeprocessors.register(_SafeLinks(md), "lms_safe_links", 0)
 
 
 _local = threading.local()
@@ -52,16 +58,19 @@ def _parser() -> md_lib.Markdown:
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = md_lib.Markdown(
-            extensions=["tables", "sane_lists", _SafeMarkdown()], output_format="html"
+            # Column alignment as an attribute: a style attribute would break the CSP.
+            extensions=["tables", "sane_lists", _NoRawHtml()],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
         )
     return parser
 
 
 @functools.lru_cache(maxsize=4096)
 def _render(text: str) -> str:
-    return _parser().reset().convert(text)
+    return _clean(_parser().reset().convert(text))
 
 
 def render_markdown(text: str) -> SafeString:
     """Render lesson Markdown (with pipe tables) to sanitised HTML; the same text renders once."""
-    return mark_safe(_render(text or ""))  # noqa: S308 - raw HTML is disabled above
+    return mark_safe(_render(text or ""))  # noqa: S308 - allow-list sanitised by nh3

@@ -3,6 +3,7 @@
 See https://docs.djangoproject.com/en/5.2/ref/settings/ for each Django setting.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_htmx",
+    "axes",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -67,11 +69,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the lesson fast path below, so the pages it answers carry the policy too.
+    "lms.core.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lms.core.auth.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers an enrolled learner's lesson page from the cache (lms/courses/pagecache.py): after
@@ -79,6 +84,8 @@ MIDDLEWARE = [
     "lms.courses.pagecache.LessonPageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Audit history of QMS records (django-simple-history): who changed what, when, old → new, shown
@@ -223,8 +230,17 @@ else:
 # Sessions are read from the cache and written through to the database: a logged-in page costs no
 # session query, and a cache that is flushed or culled loses no session.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Session lifetimes (lms/core/auth.py): staff (any role beyond learner) until the browser closes
+# and at most STAFF_SESSION_HOURS after logging in; learners LEARNER_SESSION_DAYS.
+STAFF_SESSION_SECONDS = int(float(os.environ.get("STAFF_SESSION_HOURS", "8")) * 3600)
+LEARNER_SESSION_SECONDS = int(float(os.environ.get("LEARNER_SESSION_DAYS", "14")) * 86400)
+SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS  # sessions opened without a login (language choice)
 # The user behind a session comes from the cache too (lms/core/auth.py says how it stays fresh).
-AUTHENTICATION_BACKENDS = ["lms.core.auth.CachedModelBackend"]
+# django-axes checks every login first (the site's, Wagtail's and Django's admin logins).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "lms.core.auth.CachedModelBackend",
+]
 
 # Email: EMAIL_URL = smtp://user:pass@host:587 (TLS by port 587/465), file:///folder (one file per
 # message), or console:// (the default: messages are printed by the server).
@@ -323,3 +339,52 @@ LMS_CONTENT_SOURCES = [
     ("lms.quizzes.sync.QuizSource", BASE_DIR / "content" / "quizzes"),
     ("lms.courses.sync.CourseSource", BASE_DIR / "content" / "courses"),
 ]
+
+# `load_demo` (logins with a published password) runs only with DEBUG on or this set (test servers).
+LMS_ALLOW_DEMO = env_bool("LMS_ALLOW_DEMO", False)
+
+# Login throttling (django-axes, https://django-axes.readthedocs.io/): after AXES_FAILURE_LIMIT
+# wrong passwords an account is locked whatever the client, and a client whatever the account,
+# for LOGIN_LOCKOUT_MINUTES; `manage.py axes_reset_username <name>` or the admin unlocks earlier.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lms.core.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
+# The request header that holds the client's address when a reverse proxy sets it (e.g.
+# HTTP_X_REAL_IP); unset, the address of the connection.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
+# Password reset requests per client and per address per hour (django-ratelimit).
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+
+# Content-Security-Policy (django-csp 4, https://django-csp.readthedocs.io/): scripts and styles
+# from our own static files only, no inline script or style attribute, no eval. The Wagtail and
+# Django admins still have inline scripts and style attributes: they get the same policy with
+# 'unsafe-inline' for those two (lms/core/csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Lesson Markdown may show images from other https sites.
+        "img-src": ["'self'", "data:", "https:"],
+        "frame-src": ["https://www.youtube-nocookie.com"],  # VideoBlock's embedded player
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],  # Wagtail's preview shows pages in a frame
+    }
+}
+CSP_ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    }
+}
+# No Gravatar avatars in the admin: no third-party images, no email hashes sent out.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor the admin's call to releases.wagtail.org: versions are pinned and upgraded deliberately.
+WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -27,6 +27,26 @@ def agencies_in_scope(user, *roles):
     return qs.filter(q)
 
 
+def trainers_in_scope(user, *, keep=()):
+    """Users holding the trainer role over an area that overlaps the user's trainer scope."""
+    prefixes = scope_paths(user, Role.TRAINER)
+    area = Q()
+    if EVERYWHERE not in prefixes:
+        area = Q(role_assignments__agency__isnull=True)  # platform-wide trainers
+        for prefix in prefixes:
+            # Their area inside ours, or ours inside theirs (a province's trainer in a commune).
+            ancestors = [prefix[:end] for end in range(Agency.steplen, len(prefix), Agency.steplen)]
+            area |= Q(role_assignments__agency__path__startswith=prefix)
+            area |= Q(role_assignments__agency__path__in=ancestors)
+    # One filter() call: role and area are checked on the same role assignment.
+    in_scope = User.objects.filter(Q(role_assignments__role=Role.TRAINER) & area)
+    return (
+        User.objects.filter(Q(pk__in=in_scope.values("pk")) | Q(pk=user.pk) | Q(pk__in=keep))
+        .distinct()
+        .order_by("username")
+    )
+
+
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         depth = max(obj.depth - 1, 0)
@@ -95,11 +115,9 @@ class SessionForm(forms.ModelForm):
         self.fields["target_agencies"].widget.attrs["size"] = 8
         self.fields["target_agencies"].required = False
         self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
-        self.fields["trainers"].queryset = (
-            User.objects.filter(Q(role_assignments__role=Role.TRAINER) | Q(pk=user.pk))
-            .distinct()
-            .order_by("username")
-        )
+        # Trainers already on the session stay choosable; no one else from outside the scope.
+        keep = list(self.instance.trainers.values_list("pk", flat=True)) if self.instance.pk else []
+        self.fields["trainers"].queryset = trainers_in_scope(user, keep=keep)
         self.fields["pre_test"].queryset = Quiz.objects.filter(draft=False)
         self.fields["post_test"].queryset = Quiz.objects.filter(draft=False)
         self.fields["status"].choices = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import segno
 from django import forms
 from django.contrib import messages
@@ -37,10 +35,6 @@ from .models import (
     WalkIn,
 )
 from .rules import _official
-
-# A check-in code opened (GET) while valid may be confirmed (POST) or survive a login this long.
-CHECKIN_GRACE_SECONDS = 10 * 60
-SESSION_KEY = "training_checkin_seen"
 
 
 def _day(session_pk: int, day_pk: int) -> SessionDay:
@@ -211,21 +205,6 @@ def checkin_qr(request, day):
     return render(request, "training/attendance/_qr.html", _qr_context(request, day))
 
 
-def _seen(request) -> dict:
-    return request.session.get(SESSION_KEY, {})
-
-
-def _remember_token(request, day, token) -> None:
-    seen = {k: v for k, v in _seen(request).items() if time.time() - v < CHECKIN_GRACE_SECONDS}
-    seen[f"{day.pk}:{token}"] = time.time()
-    request.session[SESSION_KEY] = seen
-
-
-def _token_seen_recently(request, day, token) -> bool:
-    stamp = _seen(request).get(f"{day.pk}:{token}")
-    return stamp is not None and time.time() - stamp < CHECKIN_GRACE_SECONDS
-
-
 def checkin_today():
     """The local date on which self check-in is open (a function, so tests can set the day)."""
     return timezone.localdate()
@@ -241,21 +220,16 @@ def checkin_view(request, pk, day_pk, token):
     """The URL in the QR code: GET asks to confirm, POST marks present or late.
 
     A burst of hundreds of phones hits this view within a minute, so a confirmed check-in costs
-    one short write transaction (the attendance row and its history) and nothing else: the code
-    is remembered in the session only when it must outlive this request (before a login, or
-    between the confirmation page and the confirm), not on a POST that records at once.
+    one short write transaction (the attendance row and its history) and nothing else. The code
+    is checked on every request, the confirmation and the login in between included: it is
+    accepted within its own 60 seconds only, never remembered beyond them.
     """
     day = _day(pk, day_pk)
-    authenticated = request.user.is_authenticated
-    if not _token_seen_recently(request, day, token):
-        try:
-            checkin.checkin_token_verify(token=token, day=day)
-        except checkin.TokenError as exc:
-            return _refuse(request, day, exc.message, status=400)
-        if not authenticated or request.method != "POST":
-            # Valid now: remember it, so logging in first or confirming a bit later still works.
-            _remember_token(request, day, token)
-    if not authenticated:
+    try:
+        checkin.checkin_token_verify(token=token, day=day)
+    except checkin.TokenError as exc:
+        return _refuse(request, day, exc.message, status=400)
+    if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     session = day.session
     if session.is_final:

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from lms.agencies import selectors
 from lms.agencies.models import Agency, AgencyKind, Assignment, Official, Succession
@@ -64,3 +64,52 @@ def test_load_demo_builds_the_world_and_is_idempotent(capsys):
         User.objects.count(),
     ) == counts
     assert Agency.find_problems() == ([], [], [], [], [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("allow", [False, True])
+def test_load_demo_refuses_production_settings(settings, allow, monkeypatch):
+    """Production settings refuse whatever LMS_ALLOW_DEMO says; nothing is written."""
+    import importlib
+    import sys
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("LMS_ALLOW_DEMO", "1" if allow else "0")
+    sys.modules.pop("lms.settings.production", None)
+    production = importlib.import_module("lms.settings.production")
+    settings.DEBUG = production.DEBUG
+    settings.LMS_ALLOW_DEMO = production.LMS_ALLOW_DEMO
+    with pytest.raises(CommandError, match="load_demo refused"):
+        call_command("load_demo")
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert not Agency.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_without_debug_unless_allowed(settings):
+    settings.DEBUG = False
+    settings.LMS_ALLOW_DEMO = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("load_demo")
+    assert not get_user_model().objects.exists()
+
+
+def test_load_demo_exits_non_zero_under_production(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "LMS_ALLOW_DEMO": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    env.pop("CACHE_URL", None)
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "load_demo"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "load_demo refused" in done.stderr

@@ -3,6 +3,7 @@
 from lms.settings.dev import *  # noqa: F403
 
 DEBUG = False
+LMS_ALLOW_DEMO = True
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "tests.bench.urls"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -253,3 +253,18 @@ def test_what_a_page_shows_renews_the_generation_and_nothing_else_does(learner):
     assert renews(lesson.unpublish)
     assert not renews(lambda: enrolment_create(official=learner.official, course=course))
     assert not renews(lambda: lesson_mark_done(official=learner.official, lesson=lesson))
+
+
+def test_the_fast_path_sends_the_content_security_policy(
+    client, learner, served, django_assert_num_queries
+):
+    course = build_course(modules=1, lessons=2)
+    enrolment_create(official=learner.official, course=course)
+    client.force_login(learner)
+    lesson = lessons_of(course)[0]
+    slow = client.get(lesson.url)
+    fast = fast_get(client, lesson.url, served, django_assert_num_queries)
+    for response in (slow, fast):
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+        assert "nonce" not in policy and "nonce" not in response.content.decode()

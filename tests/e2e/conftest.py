@@ -3,11 +3,13 @@
 The server is a separate process on a fresh SQLite database in a temporary folder: migrate,
 load_demo, then runserver on a free port. Nothing here imports Django into the test process.
 ``check_a11y(page)`` runs axe-core (from node_modules, installed by ``make e2e``) in the page and
-fails on violations of impact "serious" or "critical".
+fails on violations of impact "serious" or "critical". Every browser context reports the
+Content-Security-Policy violations of the server's pages; a test during which one happens fails.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -34,6 +36,15 @@ CHROMIUM_ARGS = [
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 DEMO_PASSWORD = "demo12345"
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+# Runs in every document before its own scripts: the browser's CSP violations become console
+# errors that the context's console listener collects.
+CSP_GUARD = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "?")
+    + " in " + e.documentURI + " line " + e.lineNumber + (e.sample ? " sample " + e.sample : ""));
+});
+"""
+CSP_VIOLATIONS: list[str] = []
 
 
 def _free_port() -> int:
@@ -124,16 +135,52 @@ def live_url(server_env):
     log.close()
 
 
+def _watch_csp(ctx, live_url: str):
+    """Collect the CSP violations reported by the server's pages in ``ctx``."""
+    ctx.add_init_script(CSP_GUARD)
+
+    def on_console(msg):
+        text = msg.text
+        # Our guard's message, or Chromium's own "Refused to ... Content Security Policy" one;
+        # frames of other sites (the YouTube player) keep their own policies.
+        ours = text.startswith("CSP violation") and f" in {live_url}" in text
+        chromium = "Content Security Policy" in text and (msg.location or {}).get(
+            "url", ""
+        ).startswith(live_url)
+        if ours or chromium:
+            CSP_VIOLATIONS.append(text)
+
+    ctx.on("console", on_console)
+    return ctx
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_url):
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make e2e` installs Debian's chromium package")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = b.new_context
+
+        @functools.wraps(new_context)
+        def watched_context(*args, **kwargs):
+            return _watch_csp(new_context(*args, **kwargs), live_url)
+
+        b.new_context = watched_context  # every context of every test, fixture or helper
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """Fail the test during which a page of ours broke its Content-Security-Policy."""
+    seen = len(CSP_VIOLATIONS)
+    yield
+    new = CSP_VIOLATIONS[seen:]
+    if new:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(new[:20]))
 
 
 @pytest.fixture
@@ -182,7 +229,8 @@ def check_a11y(page, *, context: str = "") -> list[dict]:
     """Run axe-core in the page; fail on serious or critical violations. Returns all violations."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make e2e` installs axe-core from the npm registry")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through DevTools, not as an inline <script> (which the CSP refuses).
+    page.evaluate(AXE.read_text())
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"

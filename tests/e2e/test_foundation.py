@@ -6,9 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import check_a11y, login, manage_shell, submit
+from .conftest import CSP_VIOLATIONS, check_a11y, login, manage_shell, submit
 
 DEMO_USERS = ["learner", "trainer", "secretary", "steering", "editor", "admin"]
+
+
+def test_csp_refuses_inline_script_and_the_suite_sees_it(page):
+    """The policy is sent and enforced, and a violation reaches the suite's collector."""
+    response = page.goto("/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    seen = len(CSP_VIOLATIONS)
+    with page.expect_console_message(lambda m: m.text.startswith("CSP violation")):
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.injected = 1'; document.body.append(s); }"
+        )
+    assert page.evaluate("() => window.injected") is None
+    caught = CSP_VIOLATIONS[seen:]
+    assert caught and "script-src" in caught[0]
+    del CSP_VIOLATIONS[seen:]  # expected here; anywhere else it fails the test
 
 
 def test_home_page_serves_and_is_accessible(page):

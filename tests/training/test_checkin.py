@@ -226,6 +226,45 @@ def test_login_in_between_keeps_a_scanned_code(client, world):
     assert Attendance.objects.filter(day=day).count() == 1
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """A frozen 'now' the test moves by hand, at the start of a token window on the day."""
+    state = {"now": datetime.datetime.fromtimestamp(checkin.window_index(T0) * 30, tz=datetime.UTC)}
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
+
+    def advance(seconds):
+        state["now"] += datetime.timedelta(seconds=seconds)
+
+    return advance
+
+
+@pytest.mark.parametrize("login_first", [True, False])
+def test_opened_code_is_accepted_for_its_60_seconds_only(client, world, clock, login_first):
+    """Opening the page (or being sent to log in) does not keep the code alive past its minute."""
+    day = world["day"]
+    if login_first:
+        client.force_login(world["learner"])
+    token = checkin.checkin_token_issue(day=day)
+    opened = client.get(_url(day, token))
+    assert opened.status_code == (200 if login_first else 302)
+    client.force_login(world["learner"])
+    clock(61)
+    response = client.post(_url(day, token))
+    assert response.status_code == 400
+    assert _has(response, checkin.MESSAGES[checkin.EXPIRED])
+    assert not Attendance.objects.exists()
+
+
+def test_opened_code_is_accepted_within_its_minute(client, world, clock):
+    day = world["day"]
+    client.force_login(world["learner"])
+    token = checkin.checkin_token_issue(day=day)
+    assert client.get(_url(day, token)).status_code == 200
+    clock(59)
+    assert client.post(_url(day, token)).status_code == 200
+    assert Attendance.objects.filter(day=day).count() == 1
+
+
 def test_closed_session_refuses_check_in(client, world):
     day = world["day"]
     day.session.status = SessionStatus.CLOSED

@@ -79,6 +79,35 @@ def test_host_agency_outside_scope_is_refused(client, trainer, tree):
     assert not TrainingSession.objects.exists()
 
 
+def test_session_form_offers_only_trainers_in_scope(client, trainer, tree, make_user):
+    """A trainer of another province is not offered, and a forged POST with their id is refused."""
+    local = make_user(role=Role.TRAINER, agency=tree["commune_a1"], username="t_local")
+    platform_wide = make_user(role=Role.TRAINER, username="t_everywhere")
+    foreign = make_user(role=Role.TRAINER, agency=tree["province_b"], username="t_foreign")
+    # A trainer in province A by another role only (no trainer role there) is not offered either.
+    make_user(role=Role.ISO_SECRETARY, agency=tree["province_a"], username="t_secretary")
+    client.force_login(trainer)
+    form = client.get(reverse("training:session_create")).context["form"]
+    offered = {u.username for u in form.fields["trainers"].queryset}
+    assert offered == {trainer.username, local.username, platform_wide.username}
+    response = client.post(
+        reverse("training:session_create"),
+        _form_data(tree["commune_a1"], trainers=[trainer.pk, foreign.pk]),
+    )
+    assert response.status_code == 200
+    assert "trainers" in response.context["form"].errors
+    assert not TrainingSession.objects.exists()
+
+
+def test_commune_trainer_is_offered_the_province_trainer(client, tree, make_user):
+    make_user(role=Role.TRAINER, agency=tree["province_a"], username="t_province")
+    commune = make_user(role=Role.TRAINER, agency=tree["commune_a2"], username="t_commune")
+    make_user(role=Role.TRAINER, agency=tree["commune_a1"], username="t_neighbour")
+    client.force_login(commune)
+    form = client.get(reverse("training:session_create")).context["form"]
+    assert {u.username for u in form.fields["trainers"].queryset} == {"t_province", "t_commune"}
+
+
 def test_bad_day_line_is_shown_in_form(client, trainer, tree):
     client.force_login(trainer)
     response = client.post(

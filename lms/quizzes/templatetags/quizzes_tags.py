@@ -2,10 +2,8 @@
 
 from django import template
 from django.utils.html import linebreaks
-from django.utils.safestring import mark_safe
-from wagtail.whitelist import Whitelister
 
-from lms.courses.markdown import render_markdown
+from lms.courses.markdown import clean_html, render_markdown
 
 register = template.Library()
 
@@ -15,9 +13,9 @@ def rich(value, text_format="markdown"):
     """Question text, choice text, feedback or explanation as safe HTML."""
     value = value or ""
     if text_format == "html":
-        return mark_safe(Whitelister().clean(value))  # noqa: S308 - allow-list cleaned
+        return clean_html(value)
     if text_format == "plain":
-        return mark_safe(linebreaks(value, autoescape=True))  # noqa: S308 - escaped by linebreaks
+        return clean_html(linebreaks(value, autoescape=True))
     return render_markdown(value)
 
 

@@ -5,7 +5,8 @@ import importlib.util
 import time
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from lms.agencies.demo_world import DEMO_PASSWORD, demo_world_load
 
@@ -30,6 +31,14 @@ class Command(BaseCommand):
     help = "Load the demo world (idempotent): units, Bắc Ninh agencies, officials, demo logins."
 
     def handle(self, *args, **options):
+        # The demo creates logins with a published password (admin/demo12345).
+        if not (settings.DEBUG or settings.LMS_ALLOW_DEMO):
+            raise CommandError(
+                "load_demo refused: it creates logins with the published password "
+                f"{DEMO_PASSWORD!r}, and these settings are not a development server "
+                "(DEBUG is off). For a test server only, set LMS_ALLOW_DEMO=1; "
+                "lms.settings.production always refuses."
+            )
         started = time.monotonic()
         logins = demo_world_load()
         self.stdout.write(f"agencies: demo world ready ({time.monotonic() - started:.1f} s)")

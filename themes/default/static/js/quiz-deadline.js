@@ -1,0 +1,15 @@
+/* Countdown to the server's deadline; at zero the attempt is submitted (the server enforces it anyway). */
+(function () {
+  var el = document.getElementById("time-left");
+  if (!el) return;
+  var end = parseInt(el.dataset.deadline, 10) * 1000;
+  var skew = Date.now() - parseInt(el.dataset.now, 10) * 1000;
+  function tick() {
+    var left = Math.max(0, Math.round((end - (Date.now() - skew)) / 1000));
+    var m = Math.floor(left / 60), s = left % 60;
+    el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    if (left === 0) { document.getElementById("submit-attempt").click(); return; }
+    setTimeout(tick, 1000);
+  }
+  tick();
+})();
