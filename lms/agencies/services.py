@@ -13,8 +13,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from lms.core.text import fold
+
 from .models import Agency, Assignment, Official, PositionKind
-from .roster import RosterRow, normalise
+from .roster import RosterRow
 from .units import REFORM_DATE, Unit, data_source, official_units
 
 logger = logging.getLogger(__name__)
@@ -199,7 +201,7 @@ def _position_kinds() -> dict[str, str]:
     found = {}
     for kind in PositionKind:
         for spelling in (kind.value, kind.label, str(kind.label), *vietnamese[kind]):
-            found[normalise(str(spelling))] = kind.value
+            found[fold(spelling)] = kind.value
     return found
 
 
@@ -258,8 +260,8 @@ class _AgencyResolver:
             }
         node = candidates[0]
         for name in parts[1:]:
-            wanted = normalise(name)
-            children = [c for c in node.get_children() if normalise(c.name) == wanted]
+            wanted = fold(name)
+            children = [c for c in node.get_children() if fold(c.name) == wanted]
             if len(children) != 1:
                 return _("no single agency named %(name)s under %(parent)s") % {
                     "name": name,
@@ -357,12 +359,22 @@ def officials_import(
                 seen_codes[row.staff_code] = row.number
         position_kind = PositionKind.SPECIALIST.value
         if row.position_kind:
-            position_kind = kinds.get(normalise(row.position_kind), "")
+            position_kind = kinds.get(fold(row.position_kind), "")
             if not position_kind:
                 error(
                     "position_kind",
                     _("unknown position kind %(value)s") % {"value": row.position_kind},
                 )
+        # Whatever the checks above let through must still fit the model (e.g. a 311-character
+        # email passes validate_email but not the column).
+        checked = {e.field for e in result.errors[errors_before:]}
+        try:
+            Official(
+                full_name=row.full_name, email=email, phone=row.phone, staff_code=row.staff_code
+            ).clean_fields(exclude=checked | {"user"})
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                error(field_name, " ".join(messages))
         if len(row.position_title) > 200:
             error("position_title", _("position is longer than 200 characters"))
         start_date = today

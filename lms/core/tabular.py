@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .text import fold
@@ -68,13 +69,17 @@ def _file_error(name: str, message: str) -> TableError:
     return TableError([_("%(file)s: %(message)s") % {"file": name, "message": message}])
 
 
-def check_upload_size(upload, limit: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse an uploaded file larger than ``limit`` before anything reads it."""
-    if upload.size > limit:
-        raise _file_error(
-            upload.name,
-            _("the file is larger than %(size)d MB.") % {"size": limit // (1024 * 1024)},
-        )
+def _too_large(name: str) -> str:
+    return _("%(file)s: the file is larger than %(size)d MB.") % {
+        "file": name,
+        "size": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+
+
+def validate_upload_size(upload) -> None:
+    """Form field validator: refuse an uploaded table before anything reads it."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_too_large(upload.name))
 
 
 def _cell(value) -> object:
@@ -164,10 +169,7 @@ def read_table(
     against ``max_rows`` (the rows after the first), and reading stops as soon as it is passed.
     """
     if len(content) > MAX_UPLOAD_BYTES:
-        raise _file_error(
-            name,
-            _("the file is larger than %(size)d MB.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
-        )
+        raise TableError([_too_large(name)])
     suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
         source = _xlsx_rows(name, content)

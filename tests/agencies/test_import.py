@@ -6,8 +6,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from lms.agencies.models import Assignment, Official, PositionKind
-from lms.agencies.roster import RosterFormatError, read_roster
+from lms.agencies.roster import read_roster
 from lms.agencies.services import officials_import
+from lms.core.tabular import TableError
 from tests.factories.agencies import AgencyFactory
 
 HEADER_EN = "staff_code,full_name,email,phone,agency,position_kind,position_title,start_date\n"
@@ -42,11 +43,11 @@ def test_vietnamese_headers_and_bom_are_read():
 
 
 def test_unknown_or_missing_columns_are_refused():
-    with pytest.raises(RosterFormatError, match="unknown columns"):
+    with pytest.raises(TableError, match="unknown columns"):
         csv_rows("full_name,agency,colour\nAn,91,red\n")
-    with pytest.raises(RosterFormatError, match="missing columns: agency"):
+    with pytest.raises(TableError, match="missing columns: agency"):
         csv_rows("full_name,email\nAn,a@example.org\n")
-    with pytest.raises(RosterFormatError):
+    with pytest.raises(TableError):
         read_roster(b"x", "roster.txt")
 
 
@@ -260,3 +261,25 @@ def test_official_whose_current_or_last_post_is_in_scope_is_updated(tree):
         current.assignments.filter(end_date=None).values_list("agency__code", flat=True)
     )
     assert open_posts == {"92001", "91002"}
+
+
+def test_blank_rows_count_against_the_row_limit(monkeypatch):
+    from lms.agencies import roster
+    from tests.core.test_tabular import blank_rows, hand_made_xlsx
+
+    monkeypatch.setattr(roster, "MAX_ROWS", 100)
+    with pytest.raises(TableError, match="bomb.xlsx, row 102: more than 100 rows"):
+        read_roster(hand_made_xlsx(blank_rows(5000)), "bomb.xlsx")
+    with pytest.raises(TableError, match="bomb.csv, row 102: more than 100 rows"):
+        read_roster(b"full_name,agency\n" + b"\n" * 5000, "bomb.csv")
+
+
+@pytest.mark.django_db
+def test_value_that_passes_row_checks_but_not_the_model_is_a_row_error(tree):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".vn"  # 311 characters, a valid address
+    assert len(email) == 311
+    text = HEADER_EN + f"S1,Nguyễn Văn An,{email},,91001,,,\n"
+    result = officials_import(rows=csv_rows(text))
+    assert [(e.row, e.field) for e in result.errors] == [(2, "email")]
+    assert "254" in result.errors[0].message
+    assert not Official.objects.exists()
