@@ -220,8 +220,10 @@ def _read_header(table: Table, cells, aliases, required, allow_unknown) -> None:
             missing = [f for f in required[0] if f not in named]
             problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
         else:
-            options = _(" or ").join(", ".join(option) for option in required)
-            problems.append(_("the columns must include %(options)s") % {"options": options})
+            options = "; ".join(", ".join(option) for option in required)
+            problems.append(
+                _("the columns must include one of: %(options)s") % {"options": options}
+            )
     if problems:
         raise TableError([table.error(table.header_row, p) for p in problems])
 
