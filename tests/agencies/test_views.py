@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -145,6 +146,7 @@ def test_over_size_and_bomb_files_are_reported(client, make_user, tree):
 
     admin = make_user(role=Role.ADMIN)
     client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     url = reverse("agencies:import_officials")
     response = client.post(url, {"file": _upload(HEADER + "S1,An,91001,\n" * 500_000)})
     assert response.context["form"].errors["file"] == ["roster.csv: the file is larger than 5 MB."]
