@@ -34,6 +34,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # ~30x (repeated cell markup), bombs by hundreds to thousands.
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
+# openpyxl loads the shared strings whole even in read-only mode (only sheets stream).
+MAX_SHARED_STRINGS_BYTES = 20 * 1024 * 1024
 
 # OWASP "CSV injection": cells starting with these are run as formulas by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -111,6 +113,15 @@ def _check_zip(name: str, content: bytes) -> None:
                 _("the file is compressed suspiciously much (%(member)s); it was not opened.")
                 % {"member": member.filename},
             )
+        if (
+            member.filename == "xl/sharedStrings.xml"
+            and member.file_size > MAX_SHARED_STRINGS_BYTES
+        ):
+            raise _file_error(
+                name,
+                _("the file holds more than %(size)d MB of text; it was not opened.")
+                % {"size": MAX_SHARED_STRINGS_BYTES // (1024 * 1024)},
+            )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise _file_error(
             name,
@@ -145,7 +156,8 @@ def _csv_rows(name: str, content: bytes) -> Iterator[Sequence]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _file_error(name, _("save the CSV file as UTF-8.")) from exc
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # Lazily: splitting a file of blank lines into a list would cost far more than the file.
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max(",;\t", key=first.count)
     try:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -184,3 +184,14 @@ def test_header_problems_name_the_file_and_row():
         "h.csv, row 2: repeated columns: agency",
         "h.csv, row 2: missing columns: full_name",
     ]
+
+
+def test_too_much_shared_text_is_refused_before_opening(monkeypatch):
+    strings = b"".join(b"<si><t>%d</t></si>" % n for n in range(1_400_000))  # ~24 MB
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + strings + b"</sst>")
+    monkeypatch.setattr("openpyxl.load_workbook", None)  # never reached
+    with pytest.raises(TableError, match="text.xlsx: the file holds more than 20 MB of text"):
+        read("text.xlsx", buffer.getvalue())
