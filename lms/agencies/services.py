@@ -13,8 +13,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from lms.core.text import fold
+
 from .models import Agency, Assignment, Official, PositionKind
-from .roster import RosterRow, normalise
+from .roster import RosterRow
 from .units import REFORM_DATE, Unit, data_source, official_units
 
 logger = logging.getLogger(__name__)
@@ -199,7 +201,7 @@ def _position_kinds() -> dict[str, str]:
     found = {}
     for kind in PositionKind:
         for spelling in (kind.value, kind.label, str(kind.label), *vietnamese[kind]):
-            found[normalise(str(spelling))] = kind.value
+            found[fold(spelling)] = kind.value
     return found
 
 
@@ -258,8 +260,8 @@ class _AgencyResolver:
             }
         node = candidates[0]
         for name in parts[1:]:
-            wanted = normalise(name)
-            children = [c for c in node.get_children() if normalise(c.name) == wanted]
+            wanted = fold(name)
+            children = [c for c in node.get_children() if fold(c.name) == wanted]
             if len(children) != 1:
                 return _("no single agency named %(name)s under %(parent)s") % {
                     "name": name,
@@ -271,6 +273,22 @@ class _AgencyResolver:
 
 def _in_paths(agency: Agency, paths: Sequence[str] | None) -> bool:
     return paths is None or any(agency.path.startswith(p) for p in paths)
+
+
+def _official_in_scope(posts: Sequence[Assignment], paths: Sequence[str], today) -> bool:
+    """An importer may update an official whose current post, or else whose last post, they manage.
+
+    Ended posts in scope do not count while the official works elsewhere now: otherwise an
+    importer could rename and move an official who left for another province. An official with
+    no post at all is nobody's to update.
+    """
+    current = [a for a in posts if a.end_date is None or a.end_date >= today]
+    if current:
+        return any(_in_paths(a.agency, paths) for a in current)
+    if not posts:
+        return False
+    last = max(posts, key=lambda a: (a.end_date, a.start_date, a.pk))
+    return _in_paths(last.agency, paths)
 
 
 @dataclass
@@ -341,12 +359,22 @@ def officials_import(
                 seen_codes[row.staff_code] = row.number
         position_kind = PositionKind.SPECIALIST.value
         if row.position_kind:
-            position_kind = kinds.get(normalise(row.position_kind), "")
+            position_kind = kinds.get(fold(row.position_kind), "")
             if not position_kind:
                 error(
                     "position_kind",
                     _("unknown position kind %(value)s") % {"value": row.position_kind},
                 )
+        # Whatever the checks above let through must still fit the model (e.g. a 311-character
+        # email passes validate_email but not the column).
+        checked = {e.field for e in result.errors[errors_before:]}
+        try:
+            Official(
+                full_name=row.full_name, email=email, phone=row.phone, staff_code=row.staff_code
+            ).clean_fields(exclude=checked | {"user"})
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                error(field_name, " ".join(messages))
         if len(row.position_title) > 200:
             error("position_title", _("position is longer than 200 characters"))
         start_date = today
@@ -375,25 +403,25 @@ def officials_import(
         if len(result.errors) == errors_before and agency is not None:
             plans.append(_Plan(row, agency, position_kind, start_date, email))
 
-    # Officials matched by staff code must belong to the importer's agencies.
     existing = {
         o.staff_code: o
         for o in Official.objects.filter(
             staff_code__in=[p.row.staff_code for p in plans if p.row.staff_code]
         )
     }
-    open_assignments: dict[int, list[Assignment]] = {}
-    for a in Assignment.objects.filter(
-        official__in=existing.values(), end_date__isnull=True
-    ).select_related("agency"):
-        open_assignments.setdefault(a.official_id, []).append(a)
+    all_posts: dict[int, list[Assignment]] = {}
+    for a in Assignment.objects.filter(official__in=existing.values()).select_related("agency"):
+        all_posts.setdefault(a.official_id, []).append(a)
+    open_assignments = {
+        official_id: [a for a in posts if a.end_date is None]
+        for official_id, posts in all_posts.items()
+    }
     if paths is not None:
         for plan in plans:
             official = existing.get(plan.row.staff_code)
-            if official is None:
-                continue
-            posts = open_assignments.get(official.pk, [])
-            if posts and not any(_in_paths(a.agency, paths) for a in posts):
+            if official is not None and not _official_in_scope(
+                all_posts.get(official.pk, []), paths, today
+            ):
                 result.errors.append(
                     RowError(
                         plan.row.number,
@@ -408,7 +436,7 @@ def officials_import(
 
     with transaction.atomic():
         for plan in plans:
-            _apply(plan, existing, open_assignments, result)
+            _apply(plan, existing, open_assignments, result, paths)
     logger.info(
         "roster import by %s: %s created, %s updated, %s unchanged",
         by_user or "command line",
@@ -419,7 +447,7 @@ def officials_import(
     return result
 
 
-def _apply(plan: _Plan, existing, open_assignments, result: ImportResult) -> None:
+def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths) -> None:
     row = plan.row
     official = existing.get(row.staff_code) if row.staff_code else None
     if official is None and not row.staff_code:
@@ -459,7 +487,11 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult) -> Non
             official.save()
         posts = open_assignments.get(official.pk)
         if posts is None:
-            posts = list(Assignment.objects.filter(official=official, end_date__isnull=True))
+            posts = list(
+                Assignment.objects.filter(official=official, end_date__isnull=True).select_related(
+                    "agency"
+                )
+            )
     same = [a for a in posts if a.agency_id == plan.agency.pk]
     if same:
         post = same[0]
@@ -470,8 +502,9 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult) -> Non
             post.save(update_fields=["position_kind", "position_title"])
             changed = True
     else:
-        # A move: close the open posts elsewhere the day before the new one starts.
-        for post in posts:
+        # A move: close the open posts elsewhere the day before the new one starts; posts
+        # outside the importer's agencies are not theirs to close.
+        for post in (a for a in posts if _in_paths(a.agency, paths)):
             post.end_date = max(post.start_date, plan.start_date - datetime.timedelta(days=1))
             post.save(update_fields=["end_date"])
             result.assignments_closed += 1

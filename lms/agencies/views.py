@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, render
 
 from lms.core.access import permission_required, scope_paths
 from lms.core.models import Role
+from lms.core.tabular import TableError
 
 from . import selectors
 from .forms import AgencySearchForm, RosterUploadForm
 from .models import Agency
-from .roster import COLUMN_HELP, COLUMNS, REQUIRED, RosterFormatError, read_roster
+from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import VIEWER_ROLES
 from .services import officials_import
 
@@ -73,8 +74,8 @@ def import_officials(request):
             upload = form.cleaned_data["file"]
             try:
                 rows = read_roster(upload.read(), upload.name)
-            except RosterFormatError as exc:
-                file_error = str(exc)
+            except TableError as exc:
+                file_error = " ".join(exc.errors)
             else:
                 result = officials_import(
                     rows=rows,

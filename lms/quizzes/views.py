@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from lms.agencies.selectors import official_for_user
 from lms.core.access import can, permission_required, require
+from lms.core.text import parse_id
 
 from . import selectors, services
 from .forms import MarkForm, RemarkForm
@@ -45,8 +46,9 @@ def _answers(post) -> dict[int, list[str]]:
     """Response id -> submitted values, for every question present on the page."""
     answers = {}
     for raw in post.getlist("present"):
-        if raw.isdigit():
-            answers[int(raw)] = post.getlist(f"r{raw}")
+        response_id = parse_id(raw)
+        if response_id is not None:
+            answers[response_id] = post.getlist(f"r{raw}")
     return answers
 
 

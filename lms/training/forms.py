@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.agencies.models import Agency, Assignment, Official, PositionKind
 from lms.core.access import EVERYWHERE, scope_paths
 from lms.core.models import Role
+from lms.core.tabular import validate_upload_size
 from lms.courses.models import CoursePage
 from lms.quizzes.models import Quiz
 from lms.users.models import User
@@ -164,12 +165,11 @@ class RosterUploadForm(forms.Form):
             "First row: staff_code, or full_name and agency_code. "
             "Every row must match one official."
         ),
+        validators=[validate_upload_size],
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise ValidationError(_("The file is larger than 5 MB."))
         try:
             self.official_ids = services.roster_parse(name=upload.name, content=upload.read())
         except services.RosterError as exc:

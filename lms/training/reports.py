@@ -8,6 +8,8 @@ from pathlib import Path
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from lms.core.tabular import xlsx_append
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
@@ -42,15 +44,15 @@ def report_xlsx(report: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Participants")[:31]
-    ws.append([session.title])
+    xlsx_append(ws, [session.title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("Host agency"), str(session.host_agency)])
-    ws.append([])
+    xlsx_append(ws, [_("Host agency"), str(session.host_agency)])
+    xlsx_append(ws, [])
     header = [_("Full name"), _("Agency"), *_days_header(report["days"]), _("Attendance (%)")]
     if report["has_tests"]:
         header += [_("Pre-test"), _("Post-test"), _("Gain")]
     header.append(_("Completed"))
-    ws.append(header)
+    xlsx_append(ws, header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in report["rows"]:
@@ -68,18 +70,21 @@ def report_xlsx(report: dict) -> bytes:
             ]
         completed = row["registration"].completed
         line.append("" if completed is None else (_("Yes") if completed else _("No")))
-        ws.append(line)
+        xlsx_append(ws, line)
 
     by_day = wb.create_sheet(_("By day")[:31])
-    by_day.append([_("Date"), _("Present"), _("Late"), _("Excused"), _("Absent")])
+    xlsx_append(by_day, [_("Date"), _("Present"), _("Late"), _("Excused"), _("Absent")])
     for row in report["by_day"]:
-        by_day.append([row["day"].date, row["present"], row["late"], row["excused"], row["absent"]])
+        xlsx_append(
+            by_day, [row["day"].date, row["present"], row["late"], row["excused"], row["absent"]]
+        )
         by_day.cell(row=by_day.max_row, column=1).number_format = "DD/MM/YYYY"
 
     by_agency = wb.create_sheet(_("By agency")[:31])
-    by_agency.append(_agency_columns())
+    xlsx_append(by_agency, _agency_columns())
     for row in report["by_agency"]:
-        by_agency.append(
+        xlsx_append(
+            by_agency,
             [
                 row["agency__name"] or "",
                 row["participants"],
@@ -88,7 +93,7 @@ def report_xlsx(report: dict) -> bytes:
                 row["excused"],
                 row["absent"],
                 row["completed"],
-            ]
+            ],
         )
     out = io.BytesIO()
     wb.save(out)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +15,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from lms.agencies.models import Agency, Assignment, Official
+from lms.agencies.roster import COLUMNS as ROSTER_HEADERS
+from lms.agencies.services import pad_code
+from lms.core.tabular import TableError, read_table
+from lms.core.text import fold
 
 from . import notifications
 from .models import (
@@ -311,56 +313,30 @@ class RosterError(ValidationError):
     pass
 
 
-def _read_rows(name: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file as dicts keyed by lower-cased headers (RosterError if bad)."""
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-            raise RosterError(
-                _("%(file)s: not a readable XLSX file (%(error)s).") % {"file": name, "error": exc}
-            ) from exc
-        sheet = wb.worksheets[0]
-        values = [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    elif lower.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise RosterError(_("%(file)s: save the CSV file as UTF-8.") % {"file": name}) from exc
-        values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise RosterError(_("%(file)s: upload a .csv or .xlsx file.") % {"file": name})
-    if not values:
-        raise RosterError(_("%(file)s is empty.") % {"file": name})
-    headers = [h.lower() for h in values[0]]
-    if "staff_code" not in headers and not {"full_name", "agency_code"} <= set(headers):
-        raise RosterError(
-            _(
-                "%(file)s: the first row must name the columns staff_code, "
-                "or full_name and agency_code."
-            )
-            % {"file": name}
-        )
-    rows = []
-    for row in values[1:]:
-        rows.append({h: (row[i] if i < len(row) else "") for i, h in enumerate(headers)})
-    return rows
+# The officials import's headers (English or Vietnamese); "agency" accepts "agency_code" too.
+ROSTER_COLUMNS = {name: ROSTER_HEADERS[name] for name in ("staff_code", "full_name", "agency")}
+ROSTER_MAX_ROWS = 5000
 
 
 def roster_parse(*, name: str, content: bytes) -> list[int]:
     """Resolve every row to an official: all rows valid, or RosterError naming each bad row."""
-    rows = _read_rows(name, content)
-    codes = {r.get("staff_code", "") for r in rows} - {""}
+    try:
+        table = read_table(
+            name=name,
+            content=content,
+            columns=ROSTER_COLUMNS,
+            required=[("staff_code",), ("full_name", "agency")],
+            max_rows=ROSTER_MAX_ROWS,
+            allow_unknown=True,
+        )
+    except TableError as exc:
+        raise RosterError(exc.errors) from exc
+    rows = [(number, {k: str(v) for k, v in values.items()}) for number, values in table.rows]
+    codes = {r.get("staff_code", "") for _n, r in rows} - {""}
     by_code = dict(Official.objects.filter(staff_code__in=codes).values_list("staff_code", "pk"))
-    agency_codes = {r.get("agency_code", "") for r in rows if not r.get("staff_code")} - {""}
+    agency_codes = {pad_code(r.get("agency", "")) for _n, r in rows if not r.get("staff_code")}
     agencies = dict(
-        Agency.objects.filter(code__in=agency_codes, valid_to__isnull=True).values_list(
+        Agency.objects.filter(code__in=agency_codes - {""}, valid_to__isnull=True).values_list(
             "code", "pk"
         )
     )
@@ -369,50 +345,49 @@ def roster_parse(*, name: str, content: bytes) -> list[int]:
         for agency_id, official_id, full_name in Assignment.objects.filter(
             _current_assignments_q(_today()), agency_id__in=agencies.values()
         ).values_list("agency_id", "official_id", "official__full_name"):
-            ids = names.setdefault((agency_id, full_name.casefold().strip()), [])
+            ids = names.setdefault((agency_id, fold(full_name)), [])
             if official_id not in ids:
                 ids.append(official_id)
     errors: list[str] = []
     found: list[int] = []
-    for number, row in enumerate(rows, start=2):
-        if not any(row.values()):
-            continue
+    for number, row in rows:
         code = row.get("staff_code", "")
         if code:
             if code not in by_code:
                 errors.append(
-                    _("%(file)s row %(n)d: no official has staff code “%(code)s”.")
-                    % {"file": name, "n": number, "code": code}
+                    table.error(
+                        number, _("no official has staff code “%(code)s”.") % {"code": code}
+                    )
                 )
             else:
                 found.append(by_code[code])
             continue
-        full_name, agency_code = row.get("full_name", ""), row.get("agency_code", "")
+        full_name, agency_code = row.get("full_name", ""), pad_code(row.get("agency", ""))
         if not full_name or not agency_code:
-            errors.append(
-                _("%(file)s row %(n)d: give staff_code, or full_name and agency_code.")
-                % {"file": name, "n": number}
-            )
+            errors.append(table.error(number, _("give staff_code, or full_name and agency_code.")))
             continue
         if agency_code not in agencies:
             errors.append(
-                _("%(file)s row %(n)d: no current agency has code “%(code)s”.")
-                % {"file": name, "n": number, "code": agency_code}
+                table.error(
+                    number, _("no current agency has code “%(code)s”.") % {"code": agency_code}
+                )
             )
             continue
-        matches = names.get((agencies[agency_code], full_name.casefold()), [])
+        matches = names.get((agencies[agency_code], fold(full_name)), [])
+        where = {"name": full_name, "code": agency_code}
         if not matches:
             errors.append(
-                _("%(file)s row %(n)d: no official named “%(name)s” works in agency %(code)s.")
-                % {"file": name, "n": number, "name": full_name, "code": agency_code}
+                table.error(
+                    number, _("no official named “%(name)s” works in agency %(code)s.") % where
+                )
             )
         elif len(matches) > 1:
             errors.append(
-                _(
-                    "%(file)s row %(n)d: several officials named “%(name)s” work in agency "
-                    "%(code)s; use staff_code."
+                table.error(
+                    number,
+                    _("several officials named “%(name)s” work in agency %(code)s; use staff_code.")
+                    % where,
                 )
-                % {"file": name, "n": number, "name": full_name, "code": agency_code}
             )
         else:
             found.append(matches[0])

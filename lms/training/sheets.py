@@ -9,15 +9,15 @@ Columns (header names in Vietnamese or English, accents and case ignored):
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .attendance import RosterEntry, attendance_mark, day_roster, search_key
+from lms.core.tabular import TableError, read_table
+from lms.core.text import fold
+
+from .attendance import RosterEntry, attendance_mark, day_roster
 from .evidence import EvidenceError, evidence_check, evidence_store
 from .models import AttendanceMethod, AttendanceStatus, SessionDay
 
@@ -66,78 +66,25 @@ class SheetResult:
     rows: list[SheetMark] = field(default_factory=list)
 
 
-def _key(text) -> str:
-    return search_key(str(text or ""))
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def read_rows(*, name: str, content: bytes) -> list[tuple[int, list[str]]]:
-    """(row number as the user sees it, cells) for every row, header included."""
-    suffix = PurePath(name).suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise SheetError(
-                [
-                    _("%(file)s: not a readable XLSX file (%(error)s).")
-                    % {"file": name, "error": exc}
-                ]
-            ) from exc
-        sheet = book.worksheets[0]
-        rows = [
-            (n, [_cell(v) for v in row])
-            for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        book.close()
-        return rows
-    if suffix == ".csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            message = _("%(file)s: the CSV file must be saved as UTF-8.") % {"file": name}
-            raise SheetError([message]) from exc
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        return [(reader.line_num, [_cell(v) for v in row]) for row in reader]
-    raise SheetError([_("%(file)s: upload a .csv or .xlsx file.") % {"file": name}])
-
-
 def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark]:
     """Validate the whole sheet against the day's roster; raise SheetError naming every bad row."""
-    rows = [(n, cells) for n, cells in read_rows(name=name, content=content) if any(cells)]
-    if not rows:
-        raise SheetError([_("%(file)s: the file is empty.") % {"file": name}])
-    if len(rows) > MAX_ROWS + 1:
-        raise SheetError([_("%(file)s: more than %(max)d rows.") % {"file": name, "max": MAX_ROWS}])
-    header_row, header = rows[0]
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        for column, aliases in HEADERS.items():
-            if _key(title) in aliases and column not in columns:
-                columns[column] = index
-    errors = []
-    if "status" not in columns:
-        errors.append(
-            _("%(file)s, row %(row)d: no status column (expected “Điểm danh” or “status”).")
-            % {"file": name, "row": header_row}
+    try:
+        table = read_table(
+            name=name, content=content, columns=HEADERS, max_rows=MAX_ROWS, allow_unknown=True
         )
-    if not {"number", "staff_code", "name"} & set(columns):
+    except TableError as exc:
+        raise SheetError(exc.errors) from exc
+    errors = []
+    if "status" not in table.fields:
         errors.append(
-            _("%(file)s, row %(row)d: no column naming the official (No., staff_code or name).")
-            % {"file": name, "row": header_row}
+            table.error(table.header_row, _("no status column (expected “Điểm danh” or “status”)."))
+        )
+    if not {"number", "staff_code", "name"} & set(table.fields):
+        errors.append(
+            table.error(
+                table.header_row,
+                _("no column naming the official (No., staff_code or name)."),
+            )
         )
     if errors:
         raise SheetError(errors)
@@ -147,18 +94,15 @@ def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark
     by_code = {e.staff_code.upper(): e for e in roster if e.staff_code}
     by_name: dict[str, list[RosterEntry]] = {}
     for entry in roster:
-        by_name.setdefault(_key(entry.full_name), []).append(entry)
-
-    def get(cells, column):
-        index = columns.get(column)
-        return cells[index] if index is not None and index < len(cells) else ""
+        by_name.setdefault(fold(entry.full_name), []).append(entry)
 
     marks: list[SheetMark] = []
     seen: dict[int, int] = {}
-    for row, cells in rows[1:]:
+    for row, cells in table.rows:
         where = {"file": name, "row": row}
         number, code, full_name, status_text = (
-            get(cells, c) for c in ("number", "staff_code", "name", "status")
+            " ".join(str(cells.get(c, "")).split())
+            for c in ("number", "staff_code", "name", "status")
         )
         entry = None
         if code:
@@ -181,7 +125,7 @@ def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark
                 )
                 continue
             entry = by_number[int(number)]
-            if full_name and _key(full_name) != _key(entry.full_name):
+            if full_name and fold(full_name) != fold(entry.full_name):
                 errors.append(
                     _(
                         "%(file)s, row %(row)d, name: No. %(number)s on the sheet is “%(expected)s”, not “%(value)s”."  # noqa: E501
@@ -190,7 +134,7 @@ def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark
                 )
                 continue
         elif full_name:
-            found = by_name.get(_key(full_name), [])
+            found = by_name.get(fold(full_name), [])
             if len(found) != 1:
                 message = (
                     _("%(file)s, row %(row)d, name: “%(value)s” is not on this session's roster.")
@@ -205,7 +149,7 @@ def parse_sheet(*, day: SessionDay, name: str, content: bytes) -> list[SheetMark
         else:
             errors.append(_("%(file)s, row %(row)d: give the No., staff_code or name.") % where)
             continue
-        status = STATUS_WORDS.get(_key(status_text))
+        status = STATUS_WORDS.get(fold(status_text))
         if status is None:
             errors.append(
                 _(

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from lms.agencies.models import Official
 from lms.core.access import can, is_platform_admin, require, scope_q
 from lms.core.models import Role
+from lms.core.text import parse_id
 
 from . import attendance as svc
 from . import checkin, pdf, sheets
@@ -120,13 +121,24 @@ def attendance_take(request, day):
     return render(request, "training/attendance/take.html", context)
 
 
+def _bad_id(request, name: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _("The form sent “%(value)s” as %(field)s, which is not an id. Reload the page.")
+        % {"value": request.POST.get(name, "")[:50], "field": name},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 @require_POST
 @trainer_view
 def attendance_mark(request, day):
     """One tap sets one status; fetch/htmx gets the row back, plain forms a redirect."""
+    registration_pk = parse_id(request.POST.get("registration"))
+    if registration_pk is None:
+        return _bad_id(request, "registration")
     registration = get_object_or_404(
         Registration.objects.select_related("official", "agency"),
-        pk=request.POST.get("registration") or 0,
+        pk=registration_pk,
         session_id=day.session_id,
     )
     status = request.POST.get("status", "")
@@ -537,10 +549,9 @@ def walkin_match(request, pk, walkin_pk):
     day = walk_in.day
     day.session = walk_in.session
     if request.method == "POST":
-        try:
-            official_pk = int(request.POST.get("official", ""))
-        except ValueError:
-            raise Http404 from None
+        official_pk = parse_id(request.POST.get("official"))
+        if official_pk is None:
+            return _bad_id(request, "official")
         official = get_object_or_404(Official, pk=official_pk)
         if not _official_in_scope(request.user, official):
             raise PermissionDenied("official outside scope")

@@ -6,8 +6,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from lms.agencies.models import Assignment, Official, PositionKind
-from lms.agencies.roster import RosterFormatError, read_roster
+from lms.agencies.roster import read_roster
 from lms.agencies.services import officials_import
+from lms.core.tabular import TableError
 from tests.factories.agencies import AgencyFactory
 
 HEADER_EN = "staff_code,full_name,email,phone,agency,position_kind,position_title,start_date\n"
@@ -42,11 +43,11 @@ def test_vietnamese_headers_and_bom_are_read():
 
 
 def test_unknown_or_missing_columns_are_refused():
-    with pytest.raises(RosterFormatError, match="unknown columns"):
+    with pytest.raises(TableError, match="unknown columns"):
         csv_rows("full_name,agency,colour\nAn,91,red\n")
-    with pytest.raises(RosterFormatError, match="missing columns: agency"):
+    with pytest.raises(TableError, match="missing columns: agency"):
         csv_rows("full_name,email\nAn,a@example.org\n")
-    with pytest.raises(RosterFormatError):
+    with pytest.raises(TableError):
         read_roster(b"x", "roster.txt")
 
 
@@ -198,3 +199,87 @@ def test_command_reads_xlsx_with_vietnamese_labels(tree, tmp_path, capsys):
     assert kinds == {"X1": PositionKind.LEADER, "X2": PositionKind.ONE_STOP_OFFICER}
     with pytest.raises(CommandError, match="no current unit"):
         call_command("import_officials", str(path), "--within", "77")
+
+
+def _post(official, agency, start, end=None):
+    return Assignment.objects.create(
+        official=official, agency=agency, start_date=start, end_date=end
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "posts",
+    [
+        # An ended post in scope does not count while the current post is in another province.
+        [("commune_a1", "2020-01-01", "2023-12-31"), ("commune_b1", "2024-01-01", None)],
+        # All posts ended, the last one elsewhere.
+        [("commune_a1", "2019-01-01", "2020-12-31"), ("commune_b1", "2021-01-01", "2024-12-31")],
+        # Only ended posts elsewhere; a current post ending in the future is still current.
+        [("commune_b1", "2020-01-01", "2021-12-31"), ("commune_b1", "2024-01-01", "2099-12-31")],
+        # No post at all: nobody's to update.
+        [],
+    ],
+    ids=["ended-in-scope-current-elsewhere", "last-post-elsewhere", "future-end", "no-post"],
+)
+def test_official_without_a_post_in_scope_is_refused_whatever_the_dates(tree, posts):
+    official = Official.objects.create(
+        full_name="Ngô Văn Khác", email="khac@b.example.org", staff_code="B1"
+    )
+    for agency, start, end in posts:
+        _post(
+            official,
+            tree[agency],
+            datetime.date.fromisoformat(start),
+            end and datetime.date.fromisoformat(end),
+        )
+    text = HEADER_EN + "S9,Người Mới,,,91001,,,\nB1,Tên Giả,evil@a.example.org,,91001,,,\n"
+    result = officials_import(rows=csv_rows(text), within_agency=tree["province_a"])
+    assert [(e.row, e.field) for e in result.errors] == [(3, "staff_code")]
+    assert "row 3" in str(result.errors[0]) and "B1" in str(result.errors[0])
+    official.refresh_from_db()
+    assert (official.full_name, official.email) == ("Ngô Văn Khác", "khac@b.example.org")
+    assert official.assignments.count() == len(posts)
+    assert not Official.objects.filter(staff_code="S9").exists()
+
+
+@pytest.mark.django_db
+def test_official_whose_current_or_last_post_is_in_scope_is_updated(tree):
+    current = Official.objects.create(full_name="An", staff_code="C1")
+    _post(current, tree["commune_b1"], datetime.date(2018, 1, 1), datetime.date(2019, 12, 31))
+    _post(current, tree["commune_a1"], datetime.date(2020, 1, 1))
+    _post(current, tree["commune_b1"], datetime.date(2020, 1, 1))  # a second post, elsewhere
+    former = Official.objects.create(full_name="Bình", staff_code="L1")
+    _post(former, tree["commune_b1"], datetime.date(2018, 1, 1), datetime.date(2019, 12, 31))
+    _post(former, tree["commune_a2"], datetime.date(2020, 1, 1), datetime.date(2024, 12, 31))
+    text = HEADER_EN + "C1,An Mới,,,91002,,,01/07/2025\nL1,Bình Mới,,,91001,,,01/07/2025\n"
+    result = officials_import(rows=csv_rows(text), within_agency=tree["province_a"])
+    assert result.ok, result.errors
+    assert (result.updated, result.assignments_closed) == (2, 1)
+    # The move closed the post in scope only; the post in province B is not the importer's.
+    open_posts = set(
+        current.assignments.filter(end_date=None).values_list("agency__code", flat=True)
+    )
+    assert open_posts == {"92001", "91002"}
+
+
+def test_blank_rows_count_against_the_row_limit(monkeypatch):
+    from lms.agencies import roster
+    from tests.core.test_tabular import blank_rows, hand_made_xlsx
+
+    monkeypatch.setattr(roster, "MAX_ROWS", 100)
+    with pytest.raises(TableError, match="bomb.xlsx, row 102: more than 100 rows"):
+        read_roster(hand_made_xlsx(blank_rows(5000)), "bomb.xlsx")
+    with pytest.raises(TableError, match="bomb.csv, row 102: more than 100 rows"):
+        read_roster(b"full_name,agency\n" + b"\n" * 5000, "bomb.csv")
+
+
+@pytest.mark.django_db
+def test_value_that_passes_row_checks_but_not_the_model_is_a_row_error(tree):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".vn"  # 311 characters, a valid address
+    assert len(email) == 311
+    text = HEADER_EN + f"S1,Nguyễn Văn An,{email},,91001,,,\n"
+    result = officials_import(rows=csv_rows(text))
+    assert [(e.row, e.field) for e in result.errors] == [(2, "email")]
+    assert "254" in result.errors[0].message
+    assert not Official.objects.exists()

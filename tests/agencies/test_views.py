@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -138,3 +139,19 @@ def test_unreadable_file_is_reported(client, make_user, tree):
         reverse("agencies:import_officials"), {"file": _upload("x", name="roster.pdf")}
     )
     assert response.context["form"].errors
+
+
+def test_over_size_and_bomb_files_are_reported(client, make_user, tree):
+    from tests.core.test_tabular import hand_made_xlsx, named_rows
+
+    admin = make_user(role=Role.ADMIN)
+    client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("agencies:import_officials")
+    response = client.post(url, {"file": _upload(HEADER + "S1,An,91001,\n" * 500_000)})
+    assert response.context["form"].errors["file"] == ["roster.csv: the file is larger than 5 MB."]
+    bomb = SimpleUploadedFile("bomb.xlsx", hand_made_xlsx(named_rows(1_500_000)))
+    response = client.post(url, {"file": bomb})
+    assert response.status_code == 200
+    assert response.context["file_error"].startswith("bomb.xlsx: the file unpacks to more than")
+    assert not Official.objects.exists()

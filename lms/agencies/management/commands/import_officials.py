@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from lms.agencies.models import Agency
-from lms.agencies.roster import RosterFormatError, read_roster
+from lms.agencies.roster import read_roster
 from lms.agencies.services import officials_import
+from lms.core.tabular import TableError
 
 
 class Command(BaseCommand):
@@ -33,9 +34,9 @@ class Command(BaseCommand):
             if within is None:
                 raise CommandError(f"--within {options['within']}: no current unit with this code")
         try:
-            rows = read_roster(path.read_bytes(), path.name)
-        except RosterFormatError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+            rows = read_roster(path.read_bytes(), str(path))
+        except TableError as exc:
+            raise CommandError(str(exc)) from exc
         result = officials_import(rows=rows, within_agency=within)
         if not result.ok:
             for error in result.errors:
