@@ -558,17 +558,28 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             return job
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
-    result = officials_import(
-        rows=read_roster(bytes(job.content), job.filename),
-        within_paths=job.within_paths,
-        by_user=job.created_by,
-    )
+    try:
+        result = officials_import(
+            rows=read_roster(bytes(job.content), job.filename),
+            within_paths=job.within_paths,
+            by_user=job.created_by,
+        )
+    except Exception:
+        # Not left "running" for ever: the user sees that it stopped (the import is atomic).
+        message = _("the import stopped on an unexpected error; nothing was saved.")
+        result = ImportResult(errors=[RowError(0, "", message)])
+        _import_job_finish(job, result)
+        raise
+    _import_job_finish(job, result)
+    return job
+
+
+def _import_job_finish(job: ImportJob, result: ImportResult) -> None:
     job.result = import_result_dict(result)
     job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
     job.content = b""  # personal data is kept no longer than needed
     job.finished_at = timezone.now()
     job.save(update_fields=["result", "status", "content", "finished_at"])
-    return job
 
 
 def import_result_dict(result: ImportResult) -> dict:
