@@ -193,3 +193,36 @@ class Assignment(models.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None or self.end_date >= datetime.date.today()
+
+
+class ImportJob(models.Model):
+    """A large officials import run by a worker; the upload is kept here until the task has run."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("refused")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    # In the database, not in media: a roster is personal data and must never be a public file.
+    content = models.BinaryField(_("content"), blank=True)
+    within_paths = models.JSONField(_("agency scope"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("officials import")
+        verbose_name_plural = _("officials imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.core.text import fold
 
-from .models import Agency, Assignment, Official, PositionKind
-from .roster import RosterRow
+from .models import Agency, Assignment, ImportJob, Official, PositionKind
+from .roster import RosterRow, read_roster
 from .units import REFORM_DATE, Unit, data_source, official_units
 
 logger = logging.getLogger(__name__)
@@ -523,3 +524,70 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths)
         result.updated += 1
     else:
         result.unchanged += 1
+
+
+# --------------------------------------------------------------------------------------------
+# Large imports in the background
+
+# Above this many rows the web import runs in a worker (20,000 rows take up to 95 s).
+BACKGROUND_ROWS = 2000
+
+
+def import_job_create(*, filename: str, content: bytes, rows: int, within_paths, by) -> ImportJob:
+    """Keep the upload and queue its import once the job is committed."""
+    job = ImportJob(
+        filename=filename,
+        content=content,
+        rows=rows,
+        within_paths=None if within_paths is None else list(within_paths),
+        created_by=by,
+    )
+    job.full_clean()
+    job.save()
+    from .tasks import run_import_job
+
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run a queued job once (all rows or nothing); a second delivery finds it taken and stops."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != ImportJob.Status.QUEUED:
+            return job
+        job.status = ImportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        result = officials_import(
+            rows=read_roster(bytes(job.content), job.filename),
+            within_paths=job.within_paths,
+            by_user=job.created_by,
+        )
+    except Exception:
+        # Not left "running" for ever: the user sees that it stopped (the import is atomic).
+        message = _("the import stopped on an unexpected error; nothing was saved.")
+        result = ImportResult(errors=[RowError(0, "", message)])
+        _import_job_finish(job, result)
+        raise
+    _import_job_finish(job, result)
+    return job
+
+
+def _import_job_finish(job: ImportJob, result: ImportResult) -> None:
+    job.result = import_result_dict(result)
+    job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
+    job.content = b""  # personal data is kept no longer than needed
+    job.finished_at = timezone.now()
+    job.save(update_fields=["result", "status", "content", "finished_at"])
+
+
+def import_result_dict(result: ImportResult) -> dict:
+    counts = asdict(result)
+    counts["errors"] = [asdict(e) for e in result.errors]
+    return counts
+
+
+def import_result_from(data: dict) -> ImportResult:
+    errors = [RowError(**e) for e in data.get("errors", [])]
+    return ImportResult(**{**data, "errors": errors})

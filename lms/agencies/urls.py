@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.agency_list, name="agency_list"),
     path("<int:pk>/", views.agency_detail, name="agency_detail"),
     path("import/", views.import_officials, name="import_officials"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
 ]

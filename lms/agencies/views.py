@@ -6,18 +6,17 @@ import datetime
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from lms.core.access import permission_required, scope_paths
 from lms.core.models import Role
 from lms.core.tabular import TableError
 
-from . import selectors
+from . import selectors, services
 from .forms import AgencySearchForm, RosterUploadForm
-from .models import Agency
+from .models import Agency, ImportJob
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import VIEWER_ROLES
-from .services import officials_import
 
 PAGE_SIZE = 25
 
@@ -77,10 +76,19 @@ def import_officials(request):
             except TableError as exc:
                 file_error = " ".join(exc.errors)
             else:
-                result = officials_import(
-                    rows=rows,
-                    within_paths=scope_paths(request.user, Role.ISO_SECRETARY),
-                    by_user=request.user,
+                paths = scope_paths(request.user, Role.ISO_SECRETARY)
+                if len(rows) > services.BACKGROUND_ROWS:
+                    upload.seek(0)
+                    job = services.import_job_create(
+                        filename=upload.name,
+                        content=upload.read(),
+                        rows=len(rows),
+                        within_paths=paths,
+                        by=request.user,
+                    )
+                    return redirect("agencies:import_job", pk=job.pk)
+                result = services.officials_import(
+                    rows=rows, within_paths=paths, by_user=request.user
                 )
     else:
         form = RosterUploadForm()
@@ -88,6 +96,23 @@ def import_officials(request):
         request,
         "agencies/import_officials.html",
         {"form": form, "result": result, "file_error": file_error, "columns": column_help()},
+    )
+
+
+@permission_required("agencies.import_officials")
+def import_job(request, pk):
+    """A background import's state; its result is shown as the import page shows one."""
+    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    return render(
+        request,
+        "agencies/import_officials.html",
+        {
+            "form": RosterUploadForm(),
+            "job": job,
+            "result": services.import_result_from(job.result) if finished else None,
+            "columns": column_help(),
+        },
     )
 
 

@@ -18,4 +18,16 @@ CASES = [
         "scoped": True,
     },
     {"name": "agencies:import_officials", "allowed": {"iso_secretary", "admin"}},
+    {
+        # A background import is seen by the user who started it, and by nobody else.
+        "name": "agencies:import_job",
+        "kwargs": lambda world: {"pk": _job(world["iso_secretary"]).pk},
+        "allowed": {"iso_secretary"},
+    },
 ]
+
+
+def _job(user):
+    from lms.agencies.models import ImportJob
+
+    return ImportJob.objects.create(created_by=user, filename="danh-sach.csv", rows=3000)

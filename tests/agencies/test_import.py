@@ -283,3 +283,26 @@ def test_value_that_passes_row_checks_but_not_the_model_is_a_row_error(tree):
     assert [(e.row, e.field) for e in result.errors] == [(2, "email")]
     assert "254" in result.errors[0].message
     assert not Official.objects.exists()
+
+
+@pytest.mark.django_db
+def test_background_job_that_crashes_is_marked_refused_not_left_running(
+    tree, make_user, monkeypatch
+):
+    from lms.agencies import services
+    from lms.agencies.models import ImportJob
+
+    def crash(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "officials_import", crash)
+    job = ImportJob.objects.create(
+        created_by=make_user(), filename="r.csv", content=HEADER_EN.encode(), rows=1
+    )
+    with pytest.raises(RuntimeError):
+        services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.content) == (ImportJob.Status.FAILED, b"")
+    assert (
+        services.import_result_from(job.result).errors[0].message.startswith("the import stopped")
+    )

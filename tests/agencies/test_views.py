@@ -155,3 +155,44 @@ def test_over_size_and_bomb_files_are_reported(client, make_user, tree):
     assert response.status_code == 200
     assert response.context["file_error"].startswith("bomb.xlsx: the file unpacks to more than")
     assert not Official.objects.exists()
+
+
+def test_large_import_runs_in_the_background_all_or_nothing(
+    client, make_user, tree, monkeypatch, django_capture_on_commit_callbacks
+):
+    from lms.agencies import services
+    from lms.agencies.models import ImportJob
+
+    monkeypatch.setattr(services, "BACKGROUND_ROWS", 2)
+    secretary = make_user(role=Role.ISO_SECRETARY, agency=tree["province_a"])
+    client.force_login(secretary)
+    url = reverse("agencies:import_officials")
+    rows = "S1,Nguyễn Văn An,91001,\nS2,Trần Bình,91002,\nS3,Lê Cường,92001,\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": _upload(HEADER + rows)})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "agencies:import_job", args=[job.pk]
+    )
+    assert (job.status, job.rows, job.content) == (ImportJob.Status.FAILED, 3, b"")
+    page = client.get(response["Location"])
+    assert [(e.row, e.field) for e in page.context["result"].errors] == [(4, "agency")]
+    assert not Official.objects.filter(staff_code__in=["S1", "S2", "S3"]).exists()
+
+    good = rows.replace("92001", "91002")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url, {"file": _upload(HEADER + good)})
+    queued = client.get(response["Location"])
+    assert queued.context["job"].status == ImportJob.Status.QUEUED
+    assert queued.context["result"] is None
+    assert not Official.objects.filter(staff_code__in=["S1", "S2", "S3"]).exists()
+    for callback in callbacks:
+        callback()
+    done = client.get(response["Location"])
+    assert done.context["result"].ok and done.context["result"].created == 3
+    assert Official.objects.filter(staff_code__in=["S1", "S2", "S3"]).count() == 3
+    # A second delivery of the task does nothing; another user cannot see the job.
+    assert services.import_job_run(job_id=done.context["job"].pk).status == ImportJob.Status.DONE
+    other = make_user(role=Role.ISO_SECRETARY, agency=tree["province_a"], username="other")
+    client.force_login(other)
+    assert client.get(response["Location"]).status_code == 404
