@@ -14,10 +14,11 @@ class CoreConfig(AppConfig):
         autodiscover_modules("rules")
 
         from django.conf import settings
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from .auth import (
+            count_client_failure,
             forget_earlier_database,
             forget_role_holder,
             forget_user,
@@ -30,3 +31,4 @@ class CoreConfig(AppConfig):
             signal.connect(forget_role_holder, sender=RoleAssignment, dispatch_uid="core_roles")
         post_migrate.connect(forget_earlier_database, sender=self, dispatch_uid="core_new_db")
         user_logged_in.connect(set_session_lifetime, dispatch_uid="core_session_lifetime")
+        user_login_failed.connect(count_client_failure, dispatch_uid="core_client_failures")

@@ -17,6 +17,7 @@ import time
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth import logout
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
@@ -90,6 +91,43 @@ def client_ip(request) -> str:
     return (
         request.META.get(settings.CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR") or ""
     ).strip()
+
+
+def _client_failures_over(request, *, increment: bool) -> bool:
+    """True once this client has failed settings.LOGIN_CLIENT_FAILURE_RATE logins (e.g. 100/h)."""
+    from django_ratelimit.core import get_usage
+
+    usage = get_usage(
+        request,
+        group="login-client-failures",
+        key=lambda group, request: client_ip(request),
+        rate=settings.LOGIN_CLIENT_FAILURE_RATE,
+        increment=increment,
+    )
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+class ClientThrottleBackend:
+    """Refuses every login from a client address with too many failed logins.
+
+    django-axes locks an account after a few wrong passwords. A client address gets a limit of its
+    own, far higher: the officials of a commune office, or a training room, reach the site from
+    one address, and a few typing mistakes each must not lock the whole room out. The refusal
+    shows axes' lockout page (the flag below is what its middleware looks for). No get_user:
+    sessions never name this backend.
+    """
+
+    def authenticate(self, request, **credentials):
+        if request is not None and _client_failures_over(request, increment=False):
+            request.axes_locked_out = True
+            raise PermissionDenied
+        return None
+
+
+def count_client_failure(sender, credentials, request=None, **kwargs):
+    """user_login_failed receiver: one more failure for the client's address."""
+    if request is not None:
+        _client_failures_over(request, increment=True)
 
 
 STAFF_UNTIL_KEY = "lms_staff_until"

@@ -238,6 +238,7 @@ SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS  # sessions opened without a login (l
 # The user behind a session comes from the cache too (lms/core/auth.py says how it stays fresh).
 # django-axes checks every login first (the site's, Wagtail's and Django's admin logins).
 AUTHENTICATION_BACKENDS = [
+    "lms.core.auth.ClientThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "lms.core.auth.CachedModelBackend",
 ]
@@ -344,11 +345,14 @@ LMS_CONTENT_SOURCES = [
 LMS_ALLOW_DEMO = env_bool("LMS_ALLOW_DEMO", False)
 
 # Login throttling (django-axes, https://django-axes.readthedocs.io/): after AXES_FAILURE_LIMIT
-# wrong passwords an account is locked whatever the client, and a client whatever the account,
-# for LOGIN_LOCKOUT_MINUTES; `manage.py axes_reset_username <name>` or the admin unlocks earlier.
+# wrong passwords an account is locked whatever the client, for LOGIN_LOCKOUT_MINUTES;
+# `manage.py axes_reset_username <name>` or the admin unlocks earlier. A client address has its
+# own, higher limit (LOGIN_CLIENT_FAILURE_RATE, lms.core.auth.ClientThrottleBackend): a whole
+# office or training room shares one address.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+LOGIN_CLIENT_FAILURE_RATE = os.environ.get("LOGIN_CLIENT_FAILURE_RATE", "100/h")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "lms.core.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
