@@ -7,9 +7,15 @@ def account_summary(*, user) -> dict:
 
     official = Official.objects.filter(user=user).first()
     assignments = (
-        Assignment.objects.filter(official=official).select_related("agency").order_by("-start_date")
+        Assignment.objects.filter(official=official)
+        .select_related("agency")
+        .order_by("-start_date")
         if official
         else Assignment.objects.none()
     )
-    roles = RoleAssignment.objects.filter(user=user).select_related("agency").order_by("role")
+    roles = (
+        RoleAssignment.objects.filter(RoleAssignment.active_q(), user=user)
+        .select_related("agency")
+        .order_by("role")
+    )
     return {"official": official, "assignments": list(assignments), "role_assignments": list(roles)}
