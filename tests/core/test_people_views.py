@@ -144,7 +144,7 @@ def test_no_grant_without_reason_to_oneself_or_without_login(client, prov_a, sta
     own = reverse("people:role_grant", args=[prov_a.official.pk])
     response = client.post(own, {**data, "agency": tree["commune_a2"].pk, "reason": "x"})
     assert response.status_code == 400
-    assert "own roles" in str(response.context["grant_form"].non_field_errors())
+    assert "vai trò của chính mình" in str(response.context["grant_form"].non_field_errors())
     nobody = OfficialFactory(full_name="Đỗ Chưa Đăng Nhập")
     AssignmentFactory(official=nobody, agency=tree["commune_a1"])
     response = client.post(
@@ -181,3 +181,12 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(LIST, {"login": "yes", "role": Role.LEARNER, "q": "s01"})
     assert response.context["page"].paginator.count == 100
+
+
+def test_the_pages_speak_vietnamese(client, prov_a, staff_a):
+    client.force_login(prov_a)
+    client.cookies["django_language"] = "vi"
+    page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Người dùng và vai trò" in page and "Số cán bộ tìm thấy" in page
+    detail = reverse("people:person_detail", args=[staff_a.official.pk])
+    assert "Cấp vai trò" in client.get(detail, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
