@@ -53,7 +53,12 @@ class PeopleFilterForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
-    agency = AgencyField(label=_("Agency scope (and units below)"), queryset=None, required=False)
+    agency = AgencyField(
+        label=_("Agency scope (and units below)"),
+        queryset=None,
+        required=False,
+        help_text=_("The agencies of the person's current posts and the units above them."),
+    )
     valid_until = forms.DateField(
         label=_("Valid until"),
         required=False,

@@ -33,7 +33,7 @@ def _person(request, pk, **kwargs):
 
 @permission_required("core.manage_people")
 def person_list(request):
-    agencies = selectors.agencies_within(_scope(request.user))
+    agencies = selectors.filter_agencies(_scope(request.user))
     form = PeopleFilterForm(request.GET or None, agencies=agencies)
     if form.is_bound and not form.is_valid():
         people = selectors.people_in_scope(prefixes=_scope(request.user)).none()
@@ -60,7 +60,8 @@ def _detail(request, official, *, grant_form=None, revoke_form=None, status=200)
     if user is not None:
         context.update(selectors.person_roles(user=user))
         context["grant_form"] = grant_form or GrantForm(
-            granter=request.user, agencies=selectors.agencies_within(_scope(request.user))
+            granter=request.user,
+            agencies=selectors.grant_scopes(official, _scope(request.user)),
         )
         context["revoke_form"] = revoke_form or RevokeForm()
         context["is_self"] = user.pk == request.user.pk
@@ -85,7 +86,7 @@ def role_grant(request, pk):
     form = GrantForm(
         request.POST,
         granter=request.user,
-        agencies=selectors.agencies_within(_scope(request.user)),
+        agencies=selectors.grant_scopes(official, _scope(request.user)),
     )
     if form.is_valid():
         try:

@@ -33,17 +33,36 @@ def _current_posts():
     return Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 
-def agencies_within(prefixes) -> QuerySet:
+def agencies_within(prefixes, *, max_depth=None) -> QuerySet:
     """Current agencies inside the scopes ``prefixes`` (access.scope_paths), in tree order."""
     from lms.agencies.models import Agency
 
     agencies = Agency.objects.filter(valid_to__isnull=True).order_by("path")
+    if max_depth is not None:
+        agencies = agencies.filter(depth__lte=max_depth)
     if EVERYWHERE in prefixes:
         return agencies
     area = Q(pk__in=[])
     for prefix in prefixes:
         area |= Q(path__startswith=prefix)
     return agencies.filter(area)
+
+
+def filter_agencies(prefixes) -> QuerySet:
+    """The agencies the people list filters by: a whole country's select would weigh hundreds
+    of kilobytes, so platform-wide scopes list the provinces; narrower ones list every unit."""
+    return agencies_within(prefixes, max_depth=1 if EVERYWHERE in prefixes else None)
+
+
+def grant_scopes(official, prefixes) -> QuerySet:
+    """Agencies a role for ``official`` may be held over: those of their current posts and the
+    units above them, inside ``prefixes``."""
+    from lms.agencies.models import Agency
+
+    paths = _current_posts().filter(official=official).values_list("agency__path", flat=True)
+    step = Agency.steplen
+    above = {path[:end] for path in paths for end in range(step, len(path) + 1, step)}
+    return agencies_within(prefixes).filter(path__in=above)
 
 
 def people_in_scope(

@@ -142,7 +142,7 @@ def test_no_grant_without_reason_to_oneself_or_without_login(client, prov_a, sta
     data = {"role": Role.TRAINER, "agency": tree["commune_a1"].pk, "reason": ""}
     assert client.post(url, data).status_code == 400
     own = reverse("people:role_grant", args=[prov_a.official.pk])
-    response = client.post(own, {**data, "agency": tree["commune_a2"].pk, "reason": "x"})
+    response = client.post(own, {**data, "agency": tree["province_a"].pk, "reason": "x"})
     assert response.status_code == 400
     assert "vai trò của chính mình" in str(response.context["grant_form"].non_field_errors())
     nobody = OfficialFactory(full_name="Đỗ Chưa Đăng Nhập")
@@ -190,3 +190,15 @@ def test_the_pages_speak_vietnamese(client, prov_a, staff_a):
     assert "Người dùng và vai trò" in page and "Số cán bộ tìm thấy" in page
     detail = reverse("people:person_detail", args=[staff_a.official.pk])
     assert "Cấp vai trò" in client.get(detail, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+
+def test_the_platform_filter_lists_provinces_and_the_grant_the_posts_and_above(
+    client, make_user, tree, staff_a
+):
+    admin = make_user(role=Role.ADMIN, username="t_platform")
+    client.force_login(admin)
+    choices = client.get(LIST).context["form"].fields["agency"].queryset
+    assert set(choices) == {tree["province_a"], tree["province_b"]}
+    detail = client.get(reverse("people:person_detail", args=[staff_a.official.pk]))
+    scopes = detail.context["grant_form"].fields["agency"].queryset
+    assert list(scopes) == [tree["province_a"], tree["commune_a1"]]
