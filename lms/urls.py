@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("account/", core_views.account, name="account"),
     path("agencies/", include("lms.agencies.urls")),
+    path("people/", include("lms.core.people_urls")),
     path("learn/", include("lms.courses.urls")),
     path("quizzes/", include("lms.quizzes.urls")),
     path("sessions/", include("lms.training.urls")),

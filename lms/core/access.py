@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Role
 
@@ -48,17 +49,29 @@ def is_platform_admin(user) -> bool:
 
 
 def _scopes(user) -> dict[str, tuple[str, ...]]:
-    """Role -> agency path prefixes, loaded once per user object (one query)."""
+    """Role -> agency path prefixes of the grants that count today, loaded once per user object
+    (one query). The last day any of them counts is kept too (``roles_change_after``)."""
     cached = getattr(user, "_lms_role_scopes", None)
     if cached is None:
         found: dict[str, list[str]] = {}
+        ends = []
+        today = timezone.localdate()
         with connection.cursor() as cursor:
-            cursor.execute(_scopes_sql(), [user.pk])
-            for role, path in cursor.fetchall():
+            cursor.execute(_scopes_sql(), [user.pk, today])
+            for role, path, valid_until in cursor.fetchall():
                 found.setdefault(role, []).append(path or EVERYWHERE)
+                if valid_until is not None:
+                    ends.append(valid_until)
         cached = {role: tuple(paths) for role, paths in found.items()}
         user._lms_role_scopes = cached
+        user._lms_roles_until = min(ends, default=None)
     return cached
+
+
+def roles_change_after(user):
+    """The last day on which the user's roles are as loaded (a grant ends after it), or None."""
+    _scopes(user)
+    return getattr(user, "_lms_roles_until", None)
 
 
 @functools.cache
@@ -72,9 +85,11 @@ def _scopes_sql() -> str:
 
     qn = connection.ops.quote_name
     return (
-        f"SELECT r.{qn('role')}, a.{qn('path')} FROM {qn(RoleAssignment._meta.db_table)} r "
+        f"SELECT r.{qn('role')}, a.{qn('path')}, r.{qn('valid_until')} "
+        f"FROM {qn(RoleAssignment._meta.db_table)} r "
         f"LEFT JOIN {qn(Agency._meta.db_table)} a ON a.{qn('id')} = r.{qn('agency_id')} "
-        f"WHERE r.{qn('user_id')} = %s"
+        f"WHERE r.{qn('user_id')} = %s "
+        f"AND (r.{qn('valid_until')} IS NULL OR r.{qn('valid_until')} >= %s)"
     )
 
 
@@ -84,6 +99,8 @@ def forget_scopes(user) -> None:
         del user._lms_role_scopes
     if hasattr(user, "_lms_menu_roles"):
         del user._lms_menu_roles
+    if hasattr(user, "_lms_roles_until"):
+        del user._lms_roles_until
 
 
 def roles_of(user) -> set[str]:

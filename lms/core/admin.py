@@ -48,11 +48,11 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
     """Grant and revoke roles through role_assign/role_revoke (admin groups, scope caches); a
     grant is never edited: revoke it and grant another. History shows who did each, and when."""
 
-    list_display = ("user", "role", "agency", "granted_at", "granted_by")
+    list_display = ("user", "role", "agency", "valid_until", "granted_at", "granted_by")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "agency__name")
     list_select_related = ("user", "agency", "granted_by")
-    fields = ("user", "role", "agency", "granted_at", "granted_by")
+    fields = ("user", "role", "agency", "valid_until", "reason", "granted_at", "granted_by")
     readonly_fields = ("granted_at", "granted_by")
     raw_id_fields = ("user", "agency")
 
@@ -61,11 +61,16 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.pk = role_assign(
-            user=obj.user, role=obj.role, agency=obj.agency, granted_by=request.user
+            user=obj.user,
+            role=obj.role,
+            agency=obj.agency,
+            granted_by=request.user,
+            valid_until=obj.valid_until,
+            reason=obj.reason,
         ).pk
 
     def delete_model(self, request, obj):
-        role_revoke(user=obj.user, role=obj.role, agency=obj.agency)
+        role_revoke(user=obj.user, role=obj.role, agency=obj.agency, revoked_by=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -8,11 +8,13 @@ role assignments is saved or deleted. So a password change (which also ends the 
 sessions, through the session hash), a deactivation, a new name or a new role takes effect on the
 next request. What no signal sees (a bulk ``update()``, a change made outside Django, a change
 made while Redis was unreachable, when the forgetting fails quietly) shows within
-``USER_CACHE_SECONDS``. Agency scopes are not cached: permission checks load them per request.
+``USER_CACHE_SECONDS``. A grant with an end date is cached no later than the end of its last day.
+Agency scopes are not cached: permission checks load them per request.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from django.apps import apps
@@ -22,8 +24,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from .access import menu_roles, roles_of
+from .access import menu_roles, roles_change_after, roles_of
 from .models import Role
 
 USER_CACHE_SECONDS = 300
@@ -44,13 +47,27 @@ class CachedModelBackend(ModelBackend):
             if user is None:
                 return None
             menu_roles(user)  # kept on the user object, so cached with it
+            seconds = cache_seconds(roles_change_after(user))
             # The agency scopes it was worked out from are not: an agency moved in the tree must
             # not leave a stale scope behind. This request may still use them.
             scopes = user.__dict__.pop("_lms_role_scopes", None)
-            cache.set(key, user, USER_CACHE_SECONDS)
+            until = user.__dict__.pop("_lms_roles_until", None)
+            cache.set(key, user, seconds)
             if scopes is not None:
                 user._lms_role_scopes = scopes
+                user._lms_roles_until = until
         return user if self.user_can_authenticate(user) else None
+
+
+def cache_seconds(roles_until, now=None) -> int:
+    """How long a user may stay cached: USER_CACHE_SECONDS, or until a grant's last day ends."""
+    if roles_until is None:
+        return USER_CACHE_SECONDS
+    now = now or timezone.localtime()
+    ends = timezone.make_aware(
+        datetime.datetime.combine(roles_until + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return max(1, min(USER_CACHE_SECONDS, int((ends - now).total_seconds())))
 
 
 def forget_cached_user(user_id) -> None:

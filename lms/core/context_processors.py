@@ -13,6 +13,7 @@ def nav_flags(user) -> dict:
         "is_secretary": Role.ISO_SECRETARY in roles,
         "is_steering": Role.STEERING in roles,
         "is_editor": Role.EDITOR in roles,
+        "is_people_admin": Role.PROVINCIAL_ADMIN in roles,
     }
 
 

@@ -18,11 +18,16 @@ class Role(models.TextChoices):
     ISO_SECRETARY = "iso_secretary", _("ISO secretary")
     STEERING = "steering", _("Steering committee member")
     EDITOR = "editor", _("Content editor")
+    PROVINCIAL_ADMIN = "provincial_admin", _("Provincial administrator")
     ADMIN = "admin", _("Platform administrator")
 
 
 class RoleAssignment(models.Model):
-    """A user holds a role over an agency's subtree; no agency means platform-wide."""
+    """A user holds a role over an agency's subtree; no agency means platform-wide.
+
+    A grant with ``valid_until`` counts through that day and no longer: past it, the row stays
+    (the product shows it as ended) but no scope, menu or permission check reads it.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -48,6 +53,9 @@ class RoleAssignment(models.Model):
         related_name="+",
         verbose_name=_("granted by"),
     )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Required for grants made in the product; grants made before it existed have none.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     # A revoked role is a deleted row: its history keeps who held it, from when, and who revoked.
     history = HistoricalRecords()
@@ -69,6 +77,17 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.agency or _("whole platform")
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    @classmethod
+    def active_q(cls, prefix: str = "") -> models.Q:
+        """Grants that count today (``prefix`` for a lookup through a relation)."""
+        return models.Q(**{f"{prefix}valid_until__isnull": True}) | models.Q(
+            **{f"{prefix}valid_until__gte": timezone.localdate()}
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.valid_until is None or self.valid_until >= timezone.localdate()
 
 
 class HomePage(Page):

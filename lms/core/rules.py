@@ -17,3 +17,9 @@ def manage_platform(user, obj) -> bool:
 @rule("core.edit_content")
 def edit_content(user, obj) -> bool:
     return has_role(user, Role.EDITOR)
+
+
+@rule("core.manage_people")
+def manage_people(user, obj) -> bool:
+    """The People and roles pages: platform admins, and provincial administrators (subtree)."""
+    return has_role(user, Role.PROVINCIAL_ADMIN)

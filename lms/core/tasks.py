@@ -1,6 +1,7 @@
 """Platform-level background tasks.
 
-Beat: ``lms.core.tasks.outbox_send`` every minute sends the emails waiting in the outbox.
+Beat: ``lms.core.tasks.outbox_send`` every minute sends the emails waiting in the outbox;
+``roles_sync_ended`` after midnight takes Wagtail access from editors whose grant ended.
 """
 
 from celery import shared_task
@@ -38,3 +39,11 @@ def outbox_send(limit: int | None = None) -> int:
     if handled == limit:
         outbox_kick()
     return handled
+
+
+@shared_task
+def roles_sync_ended() -> int:
+    """Wagtail's groups follow the editor grants that ended yesterday."""
+    from .services import roles_sync_ended as sync
+
+    return sync()

@@ -298,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.core.tasks.outbox_send",
         "schedule": 60.0,
     },
+    # Editors whose grant ended yesterday lose Wagtail's editor groups (lms/core/services.py).
+    "core-roles-sync-ended": {
+        "task": "lms.core.tasks.roles_sync_ended",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Reminder e-mails the day before a training session (times are CELERY_TIMEZONE's).
     "training-send-reminders": {
         "task": "lms.training.tasks.send_reminders",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.agencies.models import Agency, Assignment, Official, PositionKind
 from lms.core.access import EVERYWHERE, scope_paths
-from lms.core.models import Role
+from lms.core.models import Role, RoleAssignment
 from lms.core.tabular import validate_upload_size
 from lms.courses.models import CoursePage
 from lms.quizzes.models import Quiz
@@ -40,7 +40,8 @@ def trainers_in_scope(user, *, keep=()):
             area |= Q(role_assignments__agency__path__startswith=prefix)
             area |= Q(role_assignments__agency__path__in=ancestors)
     # One filter() call: role and area are checked on the same role assignment.
-    in_scope = User.objects.filter(Q(role_assignments__role=Role.TRAINER) & area)
+    active = RoleAssignment.active_q("role_assignments__")
+    in_scope = User.objects.filter(Q(role_assignments__role=Role.TRAINER) & active & area)
     return (
         User.objects.filter(Q(pk__in=in_scope.values("pk")) | Q(pk=user.pk) | Q(pk__in=keep))
         .distinct()

@@ -1,5 +1,7 @@
 """Role × scope cases for the platform's own URLs (see tests/core/test_access_matrix.py)."""
 
+from lms.core.models import Role
+
 EVERYONE = {"learner", "trainer", "iso_secretary", "steering", "editor", "admin"}
 
 CASES = [
@@ -26,4 +28,32 @@ CASES = [
     {"name": "account", "allowed": EVERYONE},
     {"path": lambda world: "/admin/", "allowed": {"editor", "admin"}},
     {"path": lambda world: "/django-admin/", "allowed": {"admin"}},
+]
+
+# People and roles: platform admins only in the matrix world (provincial administrators, who
+# also may, are checked with their subtree in tests/core/test_people_views.py).
+CASES += [
+    {"name": "people:person_list", "allowed": {"admin"}},
+    {
+        "name": "people:person_detail",
+        "kwargs": lambda world: {"pk": world[Role.LEARNER].official.pk},
+        "allowed": {"admin"},
+    },
+    {
+        "name": "people:role_grant",
+        "kwargs": lambda world: {"pk": world[Role.LEARNER].official.pk},
+        "method": "post",
+        "data": lambda world: {"role": Role.TRAINER, "reason": ""},
+        "allowed": {"admin"},
+    },
+    {
+        "name": "people:role_revoke",
+        "kwargs": lambda world: {
+            "pk": world[Role.LEARNER].official.pk,
+            "grant_pk": world[Role.LEARNER].role_assignments.get().pk,
+        },
+        "method": "post",
+        "data": {"reason": ""},
+        "allowed": {"admin"},
+    },
 ]

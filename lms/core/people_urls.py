@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import people_views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", people_views.person_list, name="person_list"),
+    path("<int:pk>/", people_views.person_detail, name="person_detail"),
+    path("<int:pk>/grant/", people_views.role_grant, name="role_grant"),
+    path("<int:pk>/roles/<int:grant_pk>/revoke/", people_views.role_revoke, name="role_revoke"),
+]
