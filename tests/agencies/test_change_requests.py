@@ -136,3 +136,9 @@ def test_the_notice_tells_the_decision_and_the_reason(learner, tree, secretaries
     message = OutboxMessage.objects.get()
     mail = RENDERERS[message.kind](message)
     assert "Sai mã đơn vị" in mail.body and tree["commune_a2"].name in mail.body
+
+
+def test_the_agency_list_links_secretaries_to_the_requests(client, learner, secretaries):
+    link = reverse("agencies:change_request_list")
+    client.force_login(secretaries["a"])
+    assert link in client.get(reverse("agencies:agency_list")).content.decode()
