@@ -45,7 +45,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("account/", core_views.account, name="account"),
+    path("account/", include("lms.users.profile_urls")),
     path("agencies/", include("lms.agencies.urls")),
     path("people/", include("lms.core.people_urls")),
     path("learn/", include("lms.courses.urls")),

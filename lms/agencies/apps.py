@@ -7,3 +7,6 @@ class AgenciesConfig(AppConfig):
     name = "lms.agencies"
     label = "agencies"
     verbose_name = _("Agencies")
+
+    def ready(self):
+        from . import notifications  # noqa: F401 - registers the outbox renderer

@@ -16,3 +16,23 @@ class RosterUploadForm(forms.Form):
 
 class AgencySearchForm(forms.Form):
     q = forms.CharField(label=_("Search by name or code"), required=False, max_length=100)
+
+
+class ChangeRequestDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when refusing; the official reads it."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not data.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason for refusing."))
+        return data

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
 
@@ -146,6 +147,9 @@ class Official(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # A name spelling, email or phone changed (by the official or an import) stays on record.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name = _("official")
         verbose_name_plural = _("officials")
@@ -226,3 +230,72 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class AgencyChangeRequest(models.Model):
+    """An official asks to correct their agency and position; an ISO secretary decides."""
+
+    official = models.ForeignKey(
+        Official,
+        on_delete=models.CASCADE,
+        related_name="change_requests",
+        verbose_name=_("official"),
+    )
+    # The agency of the official's post when asking: a secretary over it sees the request too.
+    current_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current agency"),
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested agency")
+    )
+    position_kind = models.CharField(
+        _("position kind"), max_length=32, choices=PositionKind.choices
+    )
+    position_title = models.CharField(_("position"), max_length=200, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ChangeRequestStatus.choices,
+        default=ChangeRequestStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agency correction request")
+        verbose_name_plural = _("agency correction requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open request per official at a time.
+            models.UniqueConstraint(
+                fields=["official"],
+                condition=Q(status="pending"),
+                name="agency_change_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.official} → {self.agency} ({self.get_status_display()})"

@@ -27,3 +27,19 @@ def import_officials(user, obj) -> bool:
     if obj is None:
         return has_role(user, Role.ISO_SECRETARY)
     return agency_in_scope(user, obj, Role.ISO_SECRETARY)
+
+
+@rule("agencies.review_change_requests")
+def review_change_requests(user, obj) -> bool:
+    """List agency correction requests: ISO secretaries (their scope) and admins."""
+    return has_role(user, Role.ISO_SECRETARY)
+
+
+@rule("agencies.decide_change_request")
+def decide_change_request(user, obj) -> bool:
+    """Decide one request: a secretary over the official's current or the requested agency."""
+    return any(
+        agency_in_scope(user, agency, Role.ISO_SECRETARY)
+        for agency in (obj.current_agency, obj.agency)
+        if agency is not None
+    )

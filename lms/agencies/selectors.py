@@ -6,7 +6,15 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from .models import TERRITORIAL_KINDS, Agency, Assignment, Official, Succession
+from .models import (
+    TERRITORIAL_KINDS,
+    Agency,
+    AgencyChangeRequest,
+    Assignment,
+    ChangeRequestStatus,
+    Official,
+    Succession,
+)
 
 
 def official_for_user(user) -> Official | None:
@@ -233,3 +241,17 @@ def posts_under(
         .select_related("official", "agency")
         .order_by("official__full_name", "official_id", "-start_date")
     )
+
+
+def change_requests_for(user, *, pending_only: bool = True) -> QuerySet[AgencyChangeRequest]:
+    """Requests a secretary may decide: the official's current or requested agency in scope."""
+    from lms.core.access import scope_q
+    from lms.core.models import Role
+
+    requests = AgencyChangeRequest.objects.filter(
+        scope_q(user, Role.ISO_SECRETARY, field="agency")
+        | scope_q(user, Role.ISO_SECRETARY, field="current_agency")
+    )
+    if pending_only:
+        requests = requests.filter(status=ChangeRequestStatus.PENDING)
+    return requests.select_related("official", "agency", "current_agency").order_by("created_at")

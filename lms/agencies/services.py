@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from lms.core.text import fold
 
-from .models import Agency, Assignment, ImportJob, Official, PositionKind
+from .models import (
+    Agency,
+    AgencyChangeRequest,
+    Assignment,
+    ChangeRequestStatus,
+    ImportJob,
+    Official,
+    PositionKind,
+)
 from .roster import RosterRow, read_roster
 from .units import REFORM_DATE, Unit, data_source, official_units
 
@@ -505,12 +513,9 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths)
     else:
         # A move: close the open posts elsewhere the day before the new one starts; posts
         # outside the importer's agencies are not theirs to close.
-        for post in (a for a in posts if _in_paths(a.agency, paths)):
-            post.end_date = max(post.start_date, plan.start_date - datetime.timedelta(days=1))
-            post.save(update_fields=["end_date"])
-            result.assignments_closed += 1
-        Assignment.objects.create(
+        result.assignments_closed += assignment_move(
             official=official,
+            closing=[a for a in posts if _in_paths(a.agency, paths)],
             agency=plan.agency,
             position_kind=plan.position_kind,
             position_title=row.position_title,
@@ -524,6 +529,24 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths)
         result.updated += 1
     else:
         result.unchanged += 1
+
+
+def assignment_move(
+    *, official, closing: Sequence[Assignment], agency, position_kind, position_title, start_date
+) -> int:
+    """Close ``closing`` the day before ``start_date`` and open the new post; returns how many
+    posts were closed."""
+    for post in closing:
+        post.end_date = max(post.start_date, start_date - datetime.timedelta(days=1))
+        post.save(update_fields=["end_date"])
+    Assignment.objects.create(
+        official=official,
+        agency=agency,
+        position_kind=position_kind,
+        position_title=position_title,
+        start_date=start_date,
+    )
+    return len(closing)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,3 +614,75 @@ def import_result_dict(result: ImportResult) -> dict:
 def import_result_from(data: dict) -> ImportResult:
     errors = [RowError(**e) for e in data.get("errors", [])]
     return ImportResult(**{**data, "errors": errors})
+
+
+# --------------------------------------------------------------------------------------------
+# An official's request to correct their agency and position
+
+
+def agency_change_request_create(
+    *, official: Official, agency: Agency, position_kind: str, position_title: str = "", note=""
+) -> AgencyChangeRequest:
+    """Record a pending request; an official has at most one pending at a time."""
+    from .selectors import current_assignment
+
+    if AgencyChangeRequest.objects.filter(
+        official=official, status=ChangeRequestStatus.PENDING
+    ).exists():
+        raise ValidationError(_("You already have a request waiting for a decision."))
+    current = current_assignment(official)
+    request = AgencyChangeRequest(
+        official=official,
+        current_agency=current.agency if current else None,
+        agency=agency,
+        position_kind=position_kind,
+        position_title=position_title,
+        note=note,
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+def _decide(request: AgencyChangeRequest, *, status: str, by, reason: str) -> None:
+    if request.status != ChangeRequestStatus.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    request.status = status
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.reason = reason
+    request.full_clean()
+    request.save()
+
+
+@transaction.atomic
+def agency_change_request_approve(*, request_id: int, by, reason: str = "") -> AgencyChangeRequest:
+    """Approve: the official's open posts close yesterday and the requested post opens today."""
+    from .notifications import change_request_notify
+
+    request = AgencyChangeRequest.objects.select_for_update().get(pk=request_id)
+    _decide(request, status=ChangeRequestStatus.APPROVED, by=by, reason=reason)
+    open_posts = list(Assignment.objects.filter(official=request.official, end_date__isnull=True))
+    assignment_move(
+        official=request.official,
+        closing=open_posts,
+        agency=request.agency,
+        position_kind=request.position_kind,
+        position_title=request.position_title,
+        start_date=timezone.localdate(),
+    )
+    change_request_notify(request=request)
+    return request
+
+
+@transaction.atomic
+def agency_change_request_refuse(*, request_id: int, by, reason: str) -> AgencyChangeRequest:
+    """Refuse with a reason the official reads in the notice."""
+    from .notifications import change_request_notify
+
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for refusing.")})
+    request = AgencyChangeRequest.objects.select_for_update().get(pk=request_id)
+    _decide(request, status=ChangeRequestStatus.REFUSED, by=by, reason=reason.strip())
+    change_request_notify(request=request)
+    return request

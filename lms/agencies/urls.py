@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.agency_detail, name="agency_detail"),
     path("import/", views.import_officials, name="import_officials"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("change-requests/", views.change_request_list, name="change_request_list"),
+    path("change-requests/<int:pk>/", views.change_request_detail, name="change_request_detail"),
 ]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from lms.core.access import permission_required, scope_paths
 from lms.core.models import Role
 from lms.core.tabular import TableError
 
 from . import selectors, services
-from .forms import AgencySearchForm, RosterUploadForm
-from .models import Agency, ImportJob
+from .forms import AgencySearchForm, ChangeRequestDecisionForm, RosterUploadForm
+from .models import Agency, AgencyChangeRequest, ImportJob
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import VIEWER_ROLES
 
@@ -127,3 +130,44 @@ def column_help() -> list[dict]:
         }
         for name, headers in COLUMNS.items()
     ]
+
+
+@permission_required("agencies.review_change_requests")
+def change_request_list(request):
+    """Pending agency correction requests that the secretary's scope covers."""
+    page = Paginator(selectors.change_requests_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "agencies/change_request_list.html", {"page": page})
+
+
+def _change_request(request, pk):
+    return get_object_or_404(
+        AgencyChangeRequest.objects.select_related("official", "agency", "current_agency"), pk=pk
+    )
+
+
+@permission_required("agencies.decide_change_request", get_object=_change_request)
+def change_request_detail(request, pk):
+    """One request: approve (moves the post) or refuse with a reason."""
+    change = request.permission_object
+    form = ChangeRequestDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decide = (
+            services.agency_change_request_approve
+            if form.cleaned_data["decision"] == "approve"
+            else services.agency_change_request_refuse
+        )
+        try:
+            decide(request_id=change.pk, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The decision is recorded and the official notified."))
+            return redirect("agencies:change_request_list")
+    posts = change.official.assignments.select_related("agency").order_by("-start_date")
+    return render(
+        request,
+        "agencies/change_request_detail.html",
+        {"change": change, "form": form, "posts": list(posts)},
+    )

@@ -3,19 +3,11 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from . import selectors
 from .auth import client_ip
-
-
-@login_required
-def account(request):
-    """The signed-in user's profile: official record, current agency posts and roles."""
-    return render(request, "core/account.html", selectors.account_summary(user=request.user))
 
 
 def locked_out(request, original_response=None, credentials=None):

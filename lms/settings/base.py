@@ -99,6 +99,23 @@ MIDDLEWARE.insert(
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Two-factor login (django-otp, https://django-otp-official.readthedocs.io/): TOTP apps plus
+# printed backup codes. OTPMiddleware marks the session verified; OTPRequiredMiddleware
+# (lms/users/otp.py) sends whoever still owes a code to it: platform admins always when
+# OTP_REQUIRED_FOR_ADMINS is on (off in dev and test settings, for the demo logins), anyone else
+# once they have set up a device.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "lms.users.otp.OTPRequiredMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", True)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "LMS ISO 9001")
+
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 

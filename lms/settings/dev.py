@@ -5,3 +5,6 @@ from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = ["*"]
+
+# The demo admin logs in with a published password and no authenticator app.
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", False)

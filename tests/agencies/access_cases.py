@@ -24,6 +24,23 @@ CASES = [
         "kwargs": lambda world: {"pk": _job(world["iso_secretary"]).pk},
         "allowed": {"iso_secretary"},
     },
+    {"name": "agencies:change_request_list", "allowed": {"iso_secretary", "admin"}},
+    {
+        "name": "agencies:change_request_detail",
+        "kwargs": lambda world: {"pk": _change_request(world).pk},
+        "allowed": {"iso_secretary", "admin"},
+        "scoped": True,
+    },
+    {
+        # A forged decision from outside the scope is refused like the page.
+        "id": "agencies:change_request_detail-post",
+        "name": "agencies:change_request_detail",
+        "method": "post",
+        "kwargs": lambda world: {"pk": _change_request(world).pk},
+        "data": {"decision": "refuse", "reason": "Sai đơn vị"},
+        "allowed": {"iso_secretary", "admin"},
+        "scoped": True,
+    },
 ]
 
 
@@ -31,3 +48,15 @@ def _job(user):
     from lms.agencies.models import ImportJob
 
     return ImportJob.objects.create(created_by=user, filename="danh-sach.csv", rows=3000)
+
+
+def _change_request(world):
+    """A learner of commune A1 asks to move to the province A office."""
+    from lms.agencies.models import AgencyChangeRequest, PositionKind
+
+    return AgencyChangeRequest.objects.create(
+        official=world["learner"].official,
+        current_agency=world["commune_a1"],
+        agency=world["province_a"],
+        position_kind=PositionKind.SPECIALIST,
+    )

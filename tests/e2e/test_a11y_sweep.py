@@ -35,6 +35,8 @@ PAGES: list[tuple[str, str, set[str], int]] = [
     ("account", "/account/", LOGGED_IN, 200),
     ("password-change", "/accounts/password-change/", LOGGED_IN, 200),
     ("password-change-done", "/accounts/password-change/done/", {"learner"}, 200),
+    ("agency-request", "/account/agency-request/?q=X%C3%A3", {"learner", "secretary"}, 200),
+    ("otp-setup", "/account/two-factor/", {"secretary", "steering", "admin"}, 200),
     # Courses
     ("course-index", "/khoa-hoc/", EVERYONE, 200),
     ("course-page", "{course}", EVERYONE, 200),
@@ -89,6 +91,7 @@ PAGES: list[tuple[str, str, set[str], int]] = [
     ("agency-list", "/agencies/", OFFICIALS | {"admin"}, 200),
     ("agency-detail", "/agencies/{agency}/", OFFICIALS | {"admin"}, 200),
     ("import-officials", "/agencies/import/", {"secretary", "admin"}, 200),
+    ("change-requests", "/agencies/change-requests/", {"secretary", "admin"}, 200),
 ]
 
 CASES = [
