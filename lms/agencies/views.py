@@ -85,10 +85,14 @@ def import_officials(request):
                         rows=len(rows),
                         within_paths=paths,
                         by=request.user,
+                        create_accounts=form.cleaned_data["create_accounts"],
                     )
                     return redirect("agencies:import_job", pk=job.pk)
                 result = services.officials_import(
-                    rows=rows, within_paths=paths, by_user=request.user
+                    rows=rows,
+                    within_paths=paths,
+                    by_user=request.user,
+                    create_accounts=form.cleaned_data["create_accounts"],
                 )
     else:
         form = RosterUploadForm()

@@ -239,6 +239,8 @@ SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS  # sessions opened without a login (l
 # django-axes checks every login first (the site's, Wagtail's and Django's admin logins).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Staff code, email or username; refuses an identifier that names two logins.
+    "lms.users.backends.StaffCodeOrEmailBackend",
     "lms.core.auth.CachedModelBackend",
 ]
 
@@ -301,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
     "training-send-reminders": {
         "task": "lms.training.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Logins of officials whose posts have all ended (lms/users/services.py).
+    "users-deactivate-leavers": {
+        "task": "lms.users.tasks.deactivate_leavers",
+        "schedule": crontab(hour=1, minute=30),
     },
     # Publish the page revisions editors scheduled in the admin, unpublish expired pages.
     "courses-publish-scheduled": {

@@ -1,12 +1,27 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class LoginHistory(HistoricalRecords):
+    """History that ignores the save of ``last_login`` made at each login."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
 
 
 class User(AbstractUser):
     """A login. The person behind it, with agency and position, is an agencies.Official."""
 
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # Set by an explicit reactivation: posts that ended before it no longer deactivate the login.
+    reactivated_on = models.DateField(_("reactivated on"), null=True, blank=True)
+    # Who activated, deactivated or reactivated a login, and why; logins and password hashes are
+    # left out so that signing in writes no history row and no hash is copied.
+    history = LoginHistory(excluded_fields=["last_login", "password"])
 
     class Meta:
         verbose_name = _("user")

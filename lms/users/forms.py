@@ -1,0 +1,17 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the first field takes a staff code, an email or a username."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Staff code, email or username")
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
+
+class ReactivateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
