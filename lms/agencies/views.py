@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from lms.core.access import permission_required, scope_paths
+from lms.core.access import can, permission_required, scope_paths
 from lms.core.models import Role
 from lms.core.tabular import TableError
+from lms.users import services as users_services
 
 from . import selectors, services
 from .forms import AgencySearchForm, RosterUploadForm
@@ -59,7 +64,38 @@ def agency_detail(request, pk):
     )
     context["page"] = Paginator(posts, 50).get_page(request.GET.get("page"))
     context["show_all"] = show_all
+    context["manages_accounts"] = can(request.user, "agencies.import_officials", agency)
     return render(request, "agencies/agency_detail.html", context)
+
+
+@require_POST
+@permission_required("agencies.import_officials", get_object=_agency)
+def create_accounts(request, pk):
+    """Logins (with activation emails) for the officials ticked on the agency page."""
+    agency = request.permission_object
+    try:
+        wanted = {int(value) for value in request.POST.getlist("official")}
+    except ValueError:
+        wanted = None
+    if not wanted:
+        messages.error(request, _("Tick at least one official without a login."))
+        return redirect("agencies:agency_detail", pk=agency.pk)
+    officials = selectors.officials_for_accounts(
+        agency, ids=wanted, paths=scope_paths(request.user, Role.ISO_SECRETARY)
+    )
+    if len(officials) != len(wanted):
+        # An id from outside the page (another agency, another province): refuse everything.
+        raise PermissionDenied("agencies.import_officials")
+    result = users_services.accounts_create(officials=officials, by=request.user)
+    messages.success(
+        request,
+        _(
+            "%(created)s logins created; %(mailed)s activation emails queued; %(without)s "
+            "officials have no email and need an activation code sheet."
+        )
+        % {"created": result.created, "mailed": result.mailed, "without": result.without_email},
+    )
+    return redirect("agencies:agency_detail", pk=agency.pk)
 
 
 @permission_required("agencies.import_officials")

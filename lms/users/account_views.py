@@ -55,6 +55,8 @@ def reactivate(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The login of %(name)s is active again.") % {"name": person})
+            messages.success(
+                request, _("The login of %(name)s is active again.") % {"name": person}
+            )
             return redirect("accounts:reactivate", pk=person.pk)
     return render(request, "users/reactivate.html", {"person": person, "form": form})

@@ -99,7 +99,9 @@ def leavers(*, today: datetime.date | None = None, official_ids: Iterable[int] |
     if official_ids is not None:
         found = found.filter(pk__in=list(official_ids))
     return (
-        found.annotate(current=Count("assignments", filter=current), ended=Max("assignments__end_date"))
+        found.annotate(
+            current=Count("assignments", filter=current), ended=Max("assignments__end_date")
+        )
         .filter(current=0, ended__isnull=False)
         .filter(Q(user__reactivated_on__isnull=True) | Q(ended__gte=F("user__reactivated_on")))
     )
@@ -110,7 +112,9 @@ def accounts_deactivate_leavers(
     *, today: datetime.date | None = None, official_ids: Iterable[int] | None = None
 ) -> int:
     """Deactivate the logins of officials who left (no current post); returns how many."""
-    user_ids = list(leavers(today=today, official_ids=official_ids).values_list("user_id", flat=True))
+    user_ids = list(
+        leavers(today=today, official_ids=official_ids).values_list("user_id", flat=True)
+    )
     users = list(User.objects.select_for_update().filter(pk__in=user_ids, is_active=True))
     for user in users:
         user.is_active = False
@@ -120,7 +124,9 @@ def accounts_deactivate_leavers(
 
 
 @transaction.atomic
-def account_reactivate(*, user: User, by: User, reason: str, today: datetime.date | None = None) -> User:
+def account_reactivate(
+    *, user: User, by: User, reason: str, today: datetime.date | None = None
+) -> User:
     """Reactivate a login on purpose; the reason and the person are kept in its history."""
     reason = reason.strip()
     if not reason:
@@ -129,7 +135,7 @@ def account_reactivate(*, user: User, by: User, reason: str, today: datetime.dat
     user.reactivated_on = today or datetime.date.today()
     user._change_reason = reason
     user._history_user = by
-    user.full_clean()
+    user.full_clean(exclude=["password"])  # accounts never activated have none
     user.save(update_fields=["is_active", "reactivated_on"])
     forget_cached_user(user.pk)
     return user

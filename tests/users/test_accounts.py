@@ -85,12 +85,12 @@ def test_background_job_creates_accounts(tree, make_user):
     assert user.history.get().history_user == secretary
 
 
-def test_accounts_in_bulk_cost_a_fixed_number_of_queries(
-    tree, django_assert_max_num_queries
-):
+def test_accounts_in_bulk_cost_a_fixed_number_of_queries(tree, django_assert_max_num_queries):
     officials = [OfficialFactory(staff_code=f"Q{n}") for n in range(30)]
     with django_assert_max_num_queries(12):
-        result = services.accounts_create(officials=Official.objects.filter(pk__in=[o.pk for o in officials]))
+        result = services.accounts_create(
+            officials=Official.objects.filter(pk__in=[o.pk for o in officials])
+        )
     assert result.created == result.mailed == 30
 
 
@@ -119,7 +119,7 @@ def test_activation_link_sets_the_password_once_and_logs_in(client, tree):
     client.logout()
     response = client.get(link, follow=True)
     assert response.context["validlink"] is False
-    assert b"cannot be used" in response.content
+    assert "Không thể dùng đường dẫn kích hoạt này" in response.content.decode()
 
 
 def test_activation_mail_is_skipped_once_the_account_is_active(tree):
@@ -190,7 +190,10 @@ def test_leaver_is_deactivated_daily_and_reactivation_is_recorded(tree, make_use
     services.account_reactivate(user=leaves, by=admin, reason="Hợp đồng đào tạo đến 31/12")
     assert services.accounts_deactivate_leavers() == 0  # the ended post was seen when reactivating
     latest = leaves.history.latest()
-    assert (latest.history_user, latest.history_change_reason) == (admin, "Hợp đồng đào tạo đến 31/12")
+    assert (latest.history_user, latest.history_change_reason) == (
+        admin,
+        "Hợp đồng đào tạo đến 31/12",
+    )
     later = AssignmentFactory(official=leaves.official, agency=tree["commune_a2"], start_date=today)
     assert services.accounts_deactivate_leavers() == 0
     later.end_date = today
