@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,10 +17,11 @@ from lms.core.access import can, permission_required, scope_paths
 from lms.core.models import Role
 from lms.core.tabular import TableError
 from lms.users import services as users_services
+from lms.users.codes import activation_codes_issue, code_sheet_pdf
 
 from . import selectors, services
 from .forms import AgencySearchForm, RosterUploadForm
-from .models import Agency, ImportJob
+from .models import Agency, ImportJob, Official
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import VIEWER_ROLES
 
@@ -87,6 +89,8 @@ def create_accounts(request, pk):
         # An id from outside the page (another agency, another province): refuse everything.
         raise PermissionDenied("agencies.import_officials")
     result = users_services.accounts_create(officials=officials, by=request.user)
+    if "codes" in request.POST:
+        return _code_sheet(request, agency, [o.pk for o in officials])
     messages.success(
         request,
         _(
@@ -154,6 +158,25 @@ def import_job(request, pk):
             "columns": column_help(),
         },
     )
+
+
+def _code_sheet(request, agency, official_ids):
+    """The printable one-time codes for the chosen officials whose login is not activated."""
+    officials = (
+        Official.objects.filter(pk__in=official_ids)
+        .select_related("user")
+        .order_by("full_name", "pk")
+    )
+    slips = activation_codes_issue(officials=list(officials))
+    if not slips:
+        messages.error(
+            request,
+            _("No code to print: the ticked officials are activated or have no staff code."),
+        )
+        return redirect("agencies:agency_detail", pk=agency.pk)
+    response = HttpResponse(code_sheet_pdf(slips=slips), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="activation-codes-{agency.pk}.pdf"'
+    return response
 
 
 def column_help() -> list[dict]:

@@ -364,6 +364,9 @@ AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
 # Password reset requests per client and per address per hour (django-ratelimit).
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+# Printed activation codes (lms/users/codes.py): days valid, attempts per client.
+ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
+ACTIVATION_CODE_RATE = os.environ.get("ACTIVATION_CODE_RATE", "10/h")
 
 # Content-Security-Policy (django-csp 4, https://django-csp.readthedocs.io/): scripts and styles
 # from our own static files only, no inline script or style attribute, no eval. The Wagtail and

@@ -13,5 +13,14 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs["maxlength"] = 254
 
 
+class ActivationCodeForm(forms.Form):
+    staff_code = forms.CharField(label=_("Staff code"), max_length=50)
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=30,
+        help_text=_("As printed on your slip, e.g. ABCD-EFGH-JKMN."),
+    )
+
+
 class ReactivateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)

@@ -33,3 +33,21 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+
+class ActivationCode(models.Model):
+    """A one-time code printed for an official without email; only its keyed hash is stored."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="activation_code", verbose_name=_("user")
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -41,6 +41,7 @@ CASES = [
         "allowed": EVERYONE,  # answers with the "link cannot be used" page
     },
     {"name": "accounts:activated", "allowed": EVERYONE},
+    {"name": "accounts:activate_code", "allowed": EVERYONE},
     {
         "name": "accounts:reactivate",
         "kwargs": lambda world: {"pk": _leaver(world).pk},
