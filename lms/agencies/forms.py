@@ -12,6 +12,14 @@ class RosterUploadForm(forms.Form):
         validators=[FileExtensionValidator(["csv", "xlsx"]), validate_upload_size],
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
+    create_accounts = forms.BooleanField(
+        label=_("Create accounts for rows with an email"),
+        help_text=_(
+            "Each imported official with an email and no login gets one, and an email with a "
+            "one-time link to choose a password."
+        ),
+        required=False,
+    )
 
 
 class AgencySearchForm(forms.Form):

@@ -217,6 +217,7 @@ class ImportJob(models.Model):
     content = models.BinaryField(_("content"), blank=True)
     within_paths = models.JSONField(_("agency scope"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    create_accounts = models.BooleanField(_("create accounts"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

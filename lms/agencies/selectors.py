@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
 
 from django.db.models import Q, QuerySet
 
@@ -238,7 +239,7 @@ def posts_under(
     return (
         Assignment.objects.filter(_under_q(paths))
         .filter(_active_q(on))
-        .select_related("official", "agency")
+        .select_related("official__user", "agency")
         .order_by("official__full_name", "official_id", "-start_date")
     )
 
@@ -255,3 +256,17 @@ def change_requests_for(user, *, pending_only: bool = True) -> QuerySet[AgencyCh
     if pending_only:
         requests = requests.filter(status=ChangeRequestStatus.PENDING)
     return requests.select_related("official", "agency", "current_agency").order_by("created_at")
+def officials_for_accounts(
+    agency: Agency, *, ids: Iterable[int], paths: Sequence[str]
+) -> list[Official]:
+    """Those of ``ids`` who hold a post today under ``agency`` and inside ``paths``."""
+    if not paths:
+        return []
+    posts = Assignment.objects.filter(
+        _active_q(datetime.date.today()), agency__path__startswith=agency.path
+    ).filter(_under_q(paths))
+    return list(
+        Official.objects.filter(pk__in=list(ids))
+        .filter(pk__in=posts.values("official_id"))
+        .order_by("pk")
+    )

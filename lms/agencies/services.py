@@ -177,6 +177,9 @@ class ImportResult:
     unchanged: int = 0
     assignments_created: int = 0
     assignments_closed: int = 0
+    accounts_created: int = 0
+    activation_mails: int = 0
+    accounts_deactivated: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -316,11 +319,14 @@ def officials_import(
     within_paths: Sequence[str] | None = None,
     by_user=None,
     today: datetime.date | None = None,
+    create_accounts: bool = False,
 ) -> ImportResult:
     """Validate every row, then (only if all are good) create or update officials by staff code.
 
     ``within_agency`` (or ``within_paths``, path prefixes) limits the agencies rows may name;
-    rows outside are errors. Re-importing the same rows changes nothing.
+    rows outside are errors. Re-importing the same rows changes nothing. ``create_accounts``
+    gives a login (and an activation email) to each imported official with an email and none.
+    Officials left without a current post lose their login (lms.users.services).
     """
     today = today or datetime.date.today()
     paths: list[str] | None = None
@@ -444,8 +450,8 @@ def officials_import(
         return result
 
     with transaction.atomic():
-        for plan in plans:
-            _apply(plan, existing, open_assignments, result, paths)
+        officials = [_apply(plan, existing, open_assignments, result, paths) for plan in plans]
+        _sync_accounts(officials, result, by_user, today, create_accounts)
     logger.info(
         "roster import by %s: %s created, %s updated, %s unchanged",
         by_user or "command line",
@@ -456,7 +462,21 @@ def officials_import(
     return result
 
 
-def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths) -> None:
+def _sync_accounts(officials, result: ImportResult, by_user, today, create_accounts) -> None:
+    """New logins for the imported officials if asked; logins of those left without a post end."""
+    from lms.users.services import accounts_create, accounts_deactivate_leavers
+
+    if create_accounts:
+        accounts = accounts_create(officials=officials, by=by_user, only_with_email=True)
+        result.accounts_created = accounts.created
+        result.activation_mails = accounts.mailed
+    if result.assignments_closed:
+        result.accounts_deactivated = accounts_deactivate_leavers(
+            today=today, official_ids=[o.pk for o in officials]
+        )
+
+
+def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths) -> Official:
     row = plan.row
     official = existing.get(row.staff_code) if row.staff_code else None
     if official is None and not row.staff_code:
@@ -529,6 +549,7 @@ def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths)
         result.updated += 1
     else:
         result.unchanged += 1
+    return official
 
 
 def assignment_move(
@@ -556,7 +577,9 @@ def assignment_move(
 BACKGROUND_ROWS = 2000
 
 
-def import_job_create(*, filename: str, content: bytes, rows: int, within_paths, by) -> ImportJob:
+def import_job_create(
+    *, filename: str, content: bytes, rows: int, within_paths, by, create_accounts: bool = False
+) -> ImportJob:
     """Keep the upload and queue its import once the job is committed."""
     job = ImportJob(
         filename=filename,
@@ -564,6 +587,7 @@ def import_job_create(*, filename: str, content: bytes, rows: int, within_paths,
         rows=rows,
         within_paths=None if within_paths is None else list(within_paths),
         created_by=by,
+        create_accounts=create_accounts,
     )
     job.full_clean()
     job.save()
@@ -586,6 +610,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             rows=read_roster(bytes(job.content), job.filename),
             within_paths=job.within_paths,
             by_user=job.created_by,
+            create_accounts=job.create_accounts,
         )
     except Exception:
         # Not left "running" for ever: the user sees that it stopped (the import is atomic).

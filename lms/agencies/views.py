@@ -6,18 +6,22 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from lms.core.access import permission_required, scope_paths
+from lms.core.access import can, permission_required, scope_paths
 from lms.core.models import Role
 from lms.core.tabular import TableError
+from lms.users import services as users_services
+from lms.users.codes import activation_codes_issue, code_sheet_pdf
 
 from . import selectors, services
 from .forms import AgencySearchForm, ChangeRequestDecisionForm, RosterUploadForm
-from .models import Agency, AgencyChangeRequest, ImportJob
+from .models import Agency, AgencyChangeRequest, ImportJob, Official
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import VIEWER_ROLES
 
@@ -62,7 +66,40 @@ def agency_detail(request, pk):
     )
     context["page"] = Paginator(posts, 50).get_page(request.GET.get("page"))
     context["show_all"] = show_all
+    context["manages_accounts"] = can(request.user, "agencies.import_officials", agency)
     return render(request, "agencies/agency_detail.html", context)
+
+
+@require_POST
+@permission_required("agencies.import_officials", get_object=_agency)
+def create_accounts(request, pk):
+    """Logins (with activation emails) for the officials ticked on the agency page."""
+    agency = request.permission_object
+    try:
+        wanted = {int(value) for value in request.POST.getlist("official")}
+    except ValueError:
+        wanted = None
+    if not wanted:
+        messages.error(request, _("Tick at least one official without a login."))
+        return redirect("agencies:agency_detail", pk=agency.pk)
+    officials = selectors.officials_for_accounts(
+        agency, ids=wanted, paths=scope_paths(request.user, Role.ISO_SECRETARY)
+    )
+    if len(officials) != len(wanted):
+        # An id from outside the page (another agency, another province): refuse everything.
+        raise PermissionDenied("agencies.import_officials")
+    result = users_services.accounts_create(officials=officials, by=request.user)
+    if "codes" in request.POST:
+        return _code_sheet(request, agency, [o.pk for o in officials])
+    messages.success(
+        request,
+        _(
+            "%(created)s logins created; %(mailed)s activation emails queued; %(without)s "
+            "officials have no email and need an activation code sheet."
+        )
+        % {"created": result.created, "mailed": result.mailed, "without": result.without_email},
+    )
+    return redirect("agencies:agency_detail", pk=agency.pk)
 
 
 @permission_required("agencies.import_officials")
@@ -88,10 +125,14 @@ def import_officials(request):
                         rows=len(rows),
                         within_paths=paths,
                         by=request.user,
+                        create_accounts=form.cleaned_data["create_accounts"],
                     )
                     return redirect("agencies:import_job", pk=job.pk)
                 result = services.officials_import(
-                    rows=rows, within_paths=paths, by_user=request.user
+                    rows=rows,
+                    within_paths=paths,
+                    by_user=request.user,
+                    create_accounts=form.cleaned_data["create_accounts"],
                 )
     else:
         form = RosterUploadForm()
@@ -117,6 +158,25 @@ def import_job(request, pk):
             "columns": column_help(),
         },
     )
+
+
+def _code_sheet(request, agency, official_ids):
+    """The printable one-time codes for the chosen officials whose login is not activated."""
+    officials = (
+        Official.objects.filter(pk__in=official_ids)
+        .select_related("user")
+        .order_by("full_name", "pk")
+    )
+    slips = activation_codes_issue(officials=list(officials))
+    if not slips:
+        messages.error(
+            request,
+            _("No code to print: the ticked officials are activated or have no staff code."),
+        )
+        return redirect("agencies:agency_detail", pk=agency.pk)
+    response = HttpResponse(code_sheet_pdf(slips=slips), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="activation-codes-{agency.pk}.pdf"'
+    return response
 
 
 def column_help() -> list[dict]:

@@ -257,6 +257,8 @@ SESSION_COOKIE_AGE = STAFF_SESSION_SECONDS  # sessions opened without a login (l
 AUTHENTICATION_BACKENDS = [
     "lms.core.auth.ClientThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
+    # Staff code, email or username; refuses an identifier that names two logins.
+    "lms.users.backends.StaffCodeOrEmailBackend",
     "lms.core.auth.CachedModelBackend",
 ]
 
@@ -325,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.training.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Logins of officials whose posts have all ended (lms/users/services.py).
+    "users-deactivate-leavers": {
+        "task": "lms.users.tasks.deactivate_leavers",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Publish the page revisions editors scheduled in the admin, unpublish expired pages.
     "courses-publish-scheduled": {
         "task": "lms.courses.tasks.publish_scheduled",
@@ -383,6 +390,9 @@ AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
 # Password reset requests per client and per address per hour (django-ratelimit).
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+# Printed activation codes (lms/users/codes.py): days valid, attempts per client.
+ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
+ACTIVATION_CODE_RATE = os.environ.get("ACTIVATION_CODE_RATE", "10/h")
 
 # Content-Security-Policy (django-csp 4, https://django-csp.readthedocs.io/): scripts and styles
 # from our own static files only, no inline script or style attribute, no eval. The Wagtail and

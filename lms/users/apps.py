@@ -7,3 +7,6 @@ class UsersConfig(AppConfig):
     name = "lms.users"
     label = "users"
     verbose_name = _("Users")
+
+    def ready(self):
+        from . import activation  # noqa: F401 - registers the activation email's renderer

@@ -60,3 +60,22 @@ def _change_request(world):
         agency=world["province_a"],
         position_kind=PositionKind.SPECIALIST,
     )
+def _ticked(world):
+    from lms.agencies.models import Official
+
+    official = Official.objects.create(full_name="Phan Văn Chọn", email="chon@example.org")
+    official.assignments.create(agency=world["commune_a1"])
+    return {"official": [official.pk]}
+
+
+CASES.append(
+    {
+        # Logins for officials ticked on the agency page: secretaries in scope and admins.
+        "name": "agencies:create_accounts",
+        "kwargs": lambda world: {"pk": world["commune_a1"].pk},
+        "method": "post",
+        "data": _ticked,
+        "allowed": {"iso_secretary", "admin"},
+        "scoped": True,
+    }
+)

@@ -23,6 +23,12 @@ class Command(BaseCommand):
             metavar="CODE",
             help="only accept rows whose agency lies under the current unit with this code",
         )
+        parser.add_argument(
+            "--create-accounts",
+            action="store_true",
+            help="give each imported official with an email and no login an account, and queue "
+            "its activation email",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -37,7 +43,9 @@ class Command(BaseCommand):
             rows = read_roster(path.read_bytes(), str(path))
         except TableError as exc:
             raise CommandError(str(exc)) from exc
-        result = officials_import(rows=rows, within_agency=within)
+        result = officials_import(
+            rows=rows, within_agency=within, create_accounts=options["create_accounts"]
+        )
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(f"{path}: {error}")
@@ -45,5 +53,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{path}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; posts {result.assignments_created} opened, "
-            f"{result.assignments_closed} closed"
+            f"{result.assignments_closed} closed; accounts {result.accounts_created} created, "
+            f"{result.activation_mails} activation emails queued, "
+            f"{result.accounts_deactivated} deactivated"
         )

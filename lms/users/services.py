@@ -1,0 +1,141 @@
+"""Writes on logins: accounts for officials, deactivation of those who left, reactivation."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from lms.agencies.models import Official
+from lms.core.auth import forget_cached_user
+from lms.core.outbox import outbox_enqueue
+
+from .activation import activation_message
+from .models import User
+
+BATCH = 1000
+
+
+@dataclass
+class AccountsResult:
+    created: int = 0
+    mailed: int = 0
+    without_email: int = 0
+    existing: int = 0
+
+
+def _username(official: Official, taken: set[str]) -> str:
+    """The staff code when free, else a name made from the official's id."""
+    for candidate in (official.staff_code or "", f"official-{official.pk}"):
+        if candidate and candidate.lower() not in taken:
+            taken.add(candidate.lower())
+            return candidate
+    raise ValueError(f"no free username for official {official.pk}")
+
+
+@transaction.atomic
+def accounts_create(
+    *, officials: Iterable[Official], by: User | None = None, only_with_email: bool = False
+) -> AccountsResult:
+    """Give each official without a login a new account (no usable password) and queue its
+    activation email; ``only_with_email`` skips officials without an address. Runs in batches,
+    so 20,000 officials cost a few dozen queries, not tens of thousands."""
+    result = AccountsResult()
+    pending: list[Official] = []
+    for official in officials:
+        if official.user_id is not None:
+            result.existing += 1
+        elif only_with_email and not official.email:
+            continue
+        else:
+            pending.append(official)
+    for start in range(0, len(pending), BATCH):
+        _create_batch(pending[start : start + BATCH], result, by)
+    return result
+
+
+def _create_batch(officials: list[Official], result: AccountsResult, by) -> None:
+    wanted = {o.staff_code.lower() for o in officials if o.staff_code}
+    wanted |= {f"official-{o.pk}" for o in officials}
+    # Compared case-insensitively, as staff codes are at login.
+    taken = set(
+        User.objects.annotate(lower=Lower("username"))
+        .filter(lower__in=wanted)
+        .values_list("lower", flat=True)
+    )
+    users = []
+    for official in officials:
+        user = User(
+            username=_username(official, taken),
+            email=official.email,
+            full_name=official.full_name,
+        )
+        user.set_unusable_password()
+        users.append(user)
+    bulk_create_with_history(
+        users, User, batch_size=BATCH, default_user=by, default_change_reason=_("account created")
+    )
+    for official, user in zip(officials, users, strict=True):
+        official.user = user
+    Official.objects.bulk_update(officials, ["user"])
+    result.created += len(users)
+    messages = [activation_message(u, u.email) for u in users if u.email]
+    result.mailed += outbox_enqueue(messages=messages)
+    result.without_email += len(users) - len(messages)
+
+
+def leavers(*, today: datetime.date | None = None, official_ids: Iterable[int] | None = None):
+    """Officials with an active login whose posts have all ended (after any reactivation)."""
+    today = today or datetime.date.today()
+    current = Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=today)
+    found = Official.objects.filter(user__is_active=True, user__is_superuser=False)
+    if official_ids is not None:
+        found = found.filter(pk__in=list(official_ids))
+    return (
+        found.annotate(
+            current=Count("assignments", filter=current), ended=Max("assignments__end_date")
+        )
+        .filter(current=0, ended__isnull=False)
+        .filter(Q(user__reactivated_on__isnull=True) | Q(ended__gte=F("user__reactivated_on")))
+    )
+
+
+@transaction.atomic
+def accounts_deactivate_leavers(
+    *, today: datetime.date | None = None, official_ids: Iterable[int] | None = None
+) -> int:
+    """Deactivate the logins of officials who left (no current post); returns how many."""
+    user_ids = list(
+        leavers(today=today, official_ids=official_ids).values_list("user_id", flat=True)
+    )
+    users = list(User.objects.select_for_update().filter(pk__in=user_ids, is_active=True))
+    for user in users:
+        user.is_active = False
+        user._change_reason = _("deactivated: no current post")
+        user.save(update_fields=["is_active"])
+    return len(users)
+
+
+@transaction.atomic
+def account_reactivate(
+    *, user: User, by: User, reason: str, today: datetime.date | None = None
+) -> User:
+    """Reactivate a login on purpose; the reason and the person are kept in its history."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("A reason is required.")})
+    user.is_active = True
+    user.reactivated_on = today or datetime.date.today()
+    user._change_reason = reason
+    user._history_user = by
+    user.full_clean(exclude=["password"])  # accounts never activated have none
+    user.save(update_fields=["is_active", "reactivated_on"])
+    forget_cached_user(user.pk)
+    return user
