@@ -89,6 +89,9 @@ PAGES: list[tuple[str, str, set[str], int]] = [
     ("agency-list", "/agencies/", OFFICIALS | {"admin"}, 200),
     ("agency-detail", "/agencies/{agency}/", OFFICIALS | {"admin"}, 200),
     ("import-officials", "/agencies/import/", {"secretary", "admin"}, 200),
+    # People and roles
+    ("people-list", "/people/", {"admin"}, 200),
+    ("person-detail", "/people/{person}/", {"admin"}, 200),
 ]
 
 CASES = [
@@ -133,6 +136,7 @@ print(json.dumps({
     "day": session.days.order_by("date", "pk").first().pk,
     "closed": closed.pk,
     "agency": current_assignment(official).agency_id,
+    "person": official.pk,
 }))
 """
 
