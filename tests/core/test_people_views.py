@@ -202,3 +202,10 @@ def test_the_platform_filter_lists_provinces_and_the_grant_the_posts_and_above(
     detail = client.get(reverse("people:person_detail", args=[staff_a.official.pk]))
     scopes = detail.context["grant_form"].fields["agency"].queryset
     assert list(scopes) == [tree["province_a"], tree["commune_a1"]]
+
+
+def test_the_menu_shows_the_page_to_those_who_may_use_it(client, prov_a, learner):
+    client.force_login(prov_a)
+    assert f'href="{LIST}"' in client.get("/account/").content.decode()
+    client.force_login(learner)
+    assert f'href="{LIST}"' not in client.get("/account/").content.decode()

@@ -229,3 +229,15 @@ def test_the_platform_itself_may_grant_anything(people, tree):
     )
     assert grant.granted_by is None
     assert RoleAssignment.history.get(id=grant.pk).history_user is None
+
+
+def test_the_account_page_shows_the_end_date(client, tree, make_user):
+    user = make_user(username="t_until", official_agency=tree["commune_a1"])
+    role_assign(
+        user=user,
+        role=Role.TRAINER,
+        agency=tree["province_a"],
+        valid_until=datetime.date(2099, 12, 31),
+    )
+    client.force_login(user)
+    assert "31/12/2099" in client.get("/account/").content.decode()

@@ -92,6 +92,9 @@ PAGES: list[tuple[str, str, set[str], int]] = [
     ("agency-detail", "/agencies/{agency}/", OFFICIALS | {"admin"}, 200),
     ("import-officials", "/agencies/import/", {"secretary", "admin"}, 200),
     ("change-requests", "/agencies/change-requests/", {"secretary", "admin"}, 200),
+    # People and roles
+    ("people-list", "/people/", {"admin"}, 200),
+    ("person-detail", "/people/{person}/", {"admin"}, 200),
 ]
 
 CASES = [
@@ -136,6 +139,7 @@ print(json.dumps({
     "day": session.days.order_by("date", "pk").first().pk,
     "closed": closed.pk,
     "agency": current_assignment(official).agency_id,
+    "person": official.pk,
 }))
 """
 
