@@ -244,17 +244,16 @@ def posts_under(
     )
 
 
-def change_requests_for(user, *, pending_only: bool = True) -> QuerySet[AgencyChangeRequest]:
-    """Requests a secretary may decide: the official's current or requested agency in scope."""
+def change_requests_for(user) -> QuerySet[AgencyChangeRequest]:
+    """Pending requests a secretary may decide: the current or requested agency in scope."""
     from lms.core.access import scope_q
     from lms.core.models import Role
 
     requests = AgencyChangeRequest.objects.filter(
         scope_q(user, Role.ISO_SECRETARY, field="agency")
-        | scope_q(user, Role.ISO_SECRETARY, field="current_agency")
+        | scope_q(user, Role.ISO_SECRETARY, field="current_agency"),
+        status=ChangeRequestStatus.PENDING,
     )
-    if pending_only:
-        requests = requests.filter(status=ChangeRequestStatus.PENDING)
     return requests.select_related("official", "agency", "current_agency").order_by("created_at")
 def officials_for_accounts(
     agency: Agency, *, ids: Iterable[int], paths: Sequence[str]

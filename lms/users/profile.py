@@ -17,7 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from lms.agencies import services as agency_services
-from lms.agencies.models import Agency, AgencyChangeRequest, PositionKind
+from lms.agencies.models import (
+    Agency,
+    AgencyChangeRequest,
+    ChangeRequestStatus,
+    PositionKind,
+)
 from lms.agencies.selectors import official_for_user
 from lms.core.selectors import account_summary
 
@@ -126,7 +131,9 @@ def account(request):
         otp_offered=otp.may_set_up(user) or otp.admin_must_verify(user),
         otp_configured=otp.has_device(user),
         pending_request=(
-            AgencyChangeRequest.objects.filter(official=official, status="pending")
+            AgencyChangeRequest.objects.filter(
+                official=official, status=ChangeRequestStatus.PENDING
+            )
             .select_related("agency")
             .first()
             if official
