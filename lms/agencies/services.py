@@ -179,7 +179,6 @@ class ImportResult:
     assignments_closed: int = 0
     accounts_created: int = 0
     activation_mails: int = 0
-    accounts_deactivated: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -326,7 +325,6 @@ def officials_import(
     ``within_agency`` (or ``within_paths``, path prefixes) limits the agencies rows may name;
     rows outside are errors. Re-importing the same rows changes nothing. ``create_accounts``
     gives a login (and an activation email) to each imported official with an email and none.
-    Officials left without a current post lose their login (lms.users.services).
     """
     today = today or datetime.date.today()
     paths: list[str] | None = None
@@ -451,7 +449,8 @@ def officials_import(
 
     with transaction.atomic():
         officials = [_apply(plan, existing, open_assignments, result, paths) for plan in plans]
-        _sync_accounts(officials, result, by_user, today, create_accounts)
+        if create_accounts:
+            _create_accounts(officials, result, by_user)
     logger.info(
         "roster import by %s: %s created, %s updated, %s unchanged",
         by_user or "command line",
@@ -462,18 +461,14 @@ def officials_import(
     return result
 
 
-def _sync_accounts(officials, result: ImportResult, by_user, today, create_accounts) -> None:
-    """New logins for the imported officials if asked; logins of those left without a post end."""
-    from lms.users.services import accounts_create, accounts_deactivate_leavers
+def _create_accounts(officials, result: ImportResult, by_user) -> None:
+    """Logins for the imported officials with an email. (No login is deactivated here: the
+    import closes a post only when it opens the successor post.)"""
+    from lms.users.services import accounts_create
 
-    if create_accounts:
-        accounts = accounts_create(officials=officials, by=by_user, only_with_email=True)
-        result.accounts_created = accounts.created
-        result.activation_mails = accounts.mailed
-    if result.assignments_closed:
-        result.accounts_deactivated = accounts_deactivate_leavers(
-            today=today, official_ids=[o.pk for o in officials]
-        )
+    accounts = accounts_create(officials=officials, by=by_user, only_with_email=True)
+    result.accounts_created = accounts.created
+    result.activation_mails = accounts.mailed
 
 
 def _apply(plan: _Plan, existing, open_assignments, result: ImportResult, paths) -> Official:

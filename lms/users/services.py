@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -19,6 +18,7 @@ from lms.core.outbox import outbox_enqueue
 
 from .activation import activation_message
 from .models import User
+from .selectors import leavers
 
 BATCH = 1000
 
@@ -91,30 +91,10 @@ def _create_batch(officials: list[Official], result: AccountsResult, by) -> None
     result.without_email += len(users) - len(messages)
 
 
-def leavers(*, today: datetime.date | None = None, official_ids: Iterable[int] | None = None):
-    """Officials with an active login whose posts have all ended (after any reactivation)."""
-    today = today or datetime.date.today()
-    current = Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=today)
-    found = Official.objects.filter(user__is_active=True, user__is_superuser=False)
-    if official_ids is not None:
-        found = found.filter(pk__in=list(official_ids))
-    return (
-        found.annotate(
-            current=Count("assignments", filter=current), ended=Max("assignments__end_date")
-        )
-        .filter(current=0, ended__isnull=False)
-        .filter(Q(user__reactivated_on__isnull=True) | Q(ended__gte=F("user__reactivated_on")))
-    )
-
-
 @transaction.atomic
-def accounts_deactivate_leavers(
-    *, today: datetime.date | None = None, official_ids: Iterable[int] | None = None
-) -> int:
+def accounts_deactivate_leavers(*, today: datetime.date | None = None) -> int:
     """Deactivate the logins of officials who left (no current post); returns how many."""
-    user_ids = list(
-        leavers(today=today, official_ids=official_ids).values_list("user_id", flat=True)
-    )
+    user_ids = list(leavers(today=today).values_list("user_id", flat=True))
     users = list(User.objects.select_for_update().filter(pk__in=user_ids, is_active=True))
     for user in users:
         user.is_active = False

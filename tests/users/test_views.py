@@ -94,3 +94,14 @@ def test_secretary_reactivates_a_leaver_with_a_reason(client, tree, secretary):
         secretary,
         "Còn giảng dạy lớp ISO đến tháng 12",
     )
+
+
+def test_admin_shows_the_login_history(client, tree, make_user):
+    admin = make_user(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    leaver = User.objects.create(username="gone", is_active=False)
+    from lms.users.services import account_reactivate
+
+    account_reactivate(user=leaver, by=admin, reason="Giữ tài khoản để bàn giao hồ sơ")
+    client.force_login(admin)
+    response = client.get(reverse("admin:users_user_history", args=[leaver.pk]))
+    assert "Giữ tài khoản để bàn giao hồ sơ" in response.content.decode()

@@ -54,6 +54,5 @@ class Command(BaseCommand):
             f"{path}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged; posts {result.assignments_created} opened, "
             f"{result.assignments_closed} closed; accounts {result.accounts_created} created, "
-            f"{result.activation_mails} activation emails queued, "
-            f"{result.accounts_deactivated} deactivated"
+            f"{result.activation_mails} activation emails queued"
         )
