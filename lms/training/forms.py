@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.agencies.models import Agency, Assignment, Official, PositionKind
 from lms.core.access import EVERYWHERE, scope_paths
 from lms.core.models import Role, RoleAssignment
+from lms.core.selectors import agencies_within
 from lms.core.tabular import validate_upload_size
 from lms.courses.models import CoursePage
 from lms.quizzes.models import Quiz
@@ -18,14 +19,7 @@ from .models import Registration, RegistrationStatus, SessionStatus, TrainingSes
 
 
 def agencies_in_scope(user, *roles):
-    prefixes = scope_paths(user, *roles)
-    qs = Agency.objects.filter(valid_to__isnull=True).order_by("path")
-    if EVERYWHERE in prefixes:
-        return qs
-    q = Q(pk__in=[])
-    for prefix in prefixes:
-        q |= Q(path__startswith=prefix)
-    return qs.filter(q)
+    return agencies_within(scope_paths(user, *roles))
 
 
 def trainers_in_scope(user, *, keep=()):
