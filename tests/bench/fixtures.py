@@ -19,7 +19,6 @@ OUT = Path(os.environ.get("BENCH_VAR") or Path(__file__).resolve().parents[2] / 
 
 
 def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
@@ -56,11 +55,8 @@ def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
     for u in users:
         store = SessionStore()
         store[SESSION_KEY] = str(u.pk)
-        store[BACKEND_SESSION_KEY] = (
-            settings.AUTHENTICATION_BACKENDS[0]
-            if getattr(settings, "AUTHENTICATION_BACKENDS", None)
-            else "django.contrib.auth.backends.ModelBackend"
-        )
+        # The backend that loads users (the first ones in the list only throttle logins).
+        store[BACKEND_SESSION_KEY] = "lms.core.auth.CachedModelBackend"
         store[HASH_SESSION_KEY] = u.get_session_auth_hash()
         store.create()
         cookies.append(store.session_key)
