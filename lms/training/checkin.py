@@ -70,10 +70,6 @@ def window_index(at: datetime.datetime | None = None) -> int:
     return int(at.timestamp()) // WINDOW_SECONDS
 
 
-def window_ends_at(window: int) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, tz=datetime.UTC)
-
-
 def _token_mac(day, window: int) -> str:
     return _mac(day.session, f"checkin|{day.session_id}|{day.pk}|{window}")
 
