@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "lms.courses",
     "lms.quizzes",
     "lms.training",
+    "lms.certificates",
+    "lms.competencies",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
