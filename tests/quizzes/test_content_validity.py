@@ -75,3 +75,16 @@ def test_key_strictly_longest_detects_the_pattern(texts, expected):
 
     choices = [ParsedChoice(texts[0], Decimal("1"))] + [ParsedChoice(t) for t in texts[1:]]
     assert key_strictly_longest(ParsedQuestion("single", "?", choices=choices)) is expected
+
+
+@pytest.mark.parametrize(
+    "slug", ["dgnb-m01", "dgnb-m02", "dgnb-m03", "dgnb-m04", "dgnb-m05", "nt-m05", "nt-m06"]
+)
+def test_practical_modules_carry_a_trainer_marked_task(slug):
+    quiz = parse_quiz_file(QUIZ_DIR / f"{slug}.yaml")
+    essays = [q for q in quiz.questions if q.kind == "essay"]
+    assert essays, f"{slug} has no trainer-marked task"
+    for essay in essays:
+        # Outside the module's category: final quizzes draw by category and must stay auto-marked.
+        assert not essay.category.startswith(quiz.category + "/") and essay.category != quiz.category
+        assert "Gợi ý chấm" in essay.explanation, f"{essay.key} has no marking guide for trainers"
