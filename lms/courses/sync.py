@@ -17,8 +17,12 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 
 from lms.core.content import Change, ContentError
+
+from .doctemplates import BuiltDocument, is_template
+from .doctemplates import build as build_template
 
 SYNC_FORMAT = "1"  # bump to resync every page after a change in how files are turned into pages
 INDEX_SLUG = "khoa-hoc"
@@ -45,6 +49,8 @@ class Asset:
     path: Path
     sha1: str
     title: str
+    # A form built from a ``*.docx.yaml`` / ``*.xlsx.yaml`` source (lms.courses.doctemplates).
+    built: BuiltDocument | None = None
 
 
 @dataclass
@@ -667,6 +673,14 @@ class CourseSource:
         if key not in self._assets:
             document_model = get_document_model()
             document = document_model.objects.filter(file_hash=asset.sha1).first()
+            if document is None and asset.built is not None:
+                document = document_model(
+                    title=asset.title[:255],
+                    file=ContentFile(asset.built.data, name=asset.built.name),
+                )
+                document.file_hash = asset.sha1
+                document.file_size = len(asset.built.data)
+                document.save()
             if document is None:
                 with asset.path.open("rb") as handle:
                     document = document_model(
@@ -699,6 +713,11 @@ def _asset(
             lesson_path, line_no, f"{what} must be a file in the course folder, not a URL"
         )
     target = (lesson_path.parent / ref).resolve()
+    if is_template(target) and ".docx" in allowed:
+        if not target.is_file():
+            raise ContentError(lesson_path, line_no, f"{what} {ref!r} not found")
+        built = build_template(target)
+        return Asset(path=target, sha1=built.digest, title=title.strip(), built=built)
     if target.suffix.lower() not in allowed:
         raise ContentError(
             lesson_path,
