@@ -365,3 +365,43 @@ def test_the_start_page_asks_for_code_flow_with_state_nonce_and_pkce(provider, d
     assert query["redirect_uri"] == "http://testserver" + reverse("sso:callback")
     assert {"state", "nonce", "code_challenge"} <= set(query)
     assert "openid" in query["scope"].split()
+
+
+def _fresh_base_settings(monkeypatch, **env):
+    """lms/settings/base.py read afresh with this environment (not the loaded settings)."""
+    import importlib.util
+    import os
+
+    from lms.settings import base
+
+    for name in [n for n in os.environ if n.startswith("OIDC_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("lms_settings_fresh", base.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_settings_are_off_by_default_and_complete_when_on(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    off = _fresh_base_settings(monkeypatch)
+    assert off.OIDC_ENABLED is False
+    assert "lms.users.oidc.OfficialOIDCBackend" not in off.AUTHENTICATION_BACKENDS
+    with pytest.raises(ImproperlyConfigured, match="OIDC_OP_TOKEN_ENDPOINT"):
+        _fresh_base_settings(monkeypatch, OIDC_RP_CLIENT_ID="lms")
+    on = _fresh_base_settings(
+        monkeypatch,
+        OIDC_RP_CLIENT_ID="lms",
+        OIDC_RP_CLIENT_SECRET="s",
+        OIDC_OP_AUTHORIZATION_ENDPOINT="https://sso.example.test/auth",
+        OIDC_OP_TOKEN_ENDPOINT="https://sso.example.test/token",
+        OIDC_OP_USER_ENDPOINT="https://sso.example.test/userinfo",
+        OIDC_OP_JWKS_ENDPOINT="https://sso.example.test/certs",
+        OIDC_STAFF_CODE_CLAIM="employee_number",
+    )
+    assert on.OIDC_ENABLED is True
+    assert on.AUTHENTICATION_BACKENDS[-1] == "lms.users.oidc.OfficialOIDCBackend"
+    assert on.OIDC_STAFF_CODE_CLAIM == "employee_number"
