@@ -10,7 +10,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
 REDIS_URL_TEST ?= redis://127.0.0.1:6379
 
-.PHONY: run test services-test e2e bench lint deploy-check messages compilemessages install browser clean
+.PHONY: run demo test services-test e2e bench lint deploy-check messages compilemessages install browser clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,21 @@ LOCALE_DIRS = themes/default $(patsubst %/locale,%,$(wildcard lms/*/locale))
 compilemessages: $(VENV)/.installed
 	@for d in $(LOCALE_DIRS); do $(VENV)/bin/pybabel compile -d $$d/locale -D django >/dev/null || exit 1; done
 
-## Serve the platform with demo data on the embedded default (SQLite, eager Celery).
+# Links in emails (activation, password reset, reminders) point at the server that sent them.
+BASE_URL ?= http://$(HOST):$(PORT)
+
+## Serve the platform with demo data on the embedded default (SQLite, eager Celery). The demo is
+## loaded into a new database only: what testers change or import stays from one run to the next.
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Serving on $(BASE_URL)/  (Ctrl+C to stop)"
+	BASE_URL=$(BASE_URL) $(MANAGE) runserver $(HOST):$(PORT)
+
+## Load the demo data again into the same database, on purpose (then `make run`).
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo --force
 
 ## The whole suite on the embedded default.
 test: install
