@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "lms.courses",
     "lms.quizzes",
     "lms.training",
+    # Correct Vietnamese for Wagtail's admin: after our apps, before Wagtail's (lms/wagtail_vi).
+    "lms.wagtail_vi",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
