@@ -10,13 +10,23 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
 REDIS_URL_TEST ?= redis://127.0.0.1:6379
 
-.PHONY: run demo test services-test e2e bench lint deploy-check messages compilemessages install browser clean
+.PHONY: run demo lock test services-test e2e bench lint deploy-check messages compilemessages install browser clean
 
-$(VENV)/.installed: pyproject.toml
+# The whole dependency tree comes from requirements.lock (exact versions, made by `make lock`
+# from pyproject.toml), so two installs a month apart are the same; then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet -e . --no-deps
 	touch $@
+
+## Resolve the dependency tree again after editing pyproject.toml's pins (commit requirements.lock).
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet pip-tools==7.6.2
+	$(VENV)/bin/pip-compile --quiet --extra test --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 install: $(VENV)/.installed compilemessages
 
