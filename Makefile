@@ -10,13 +10,23 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
 REDIS_URL_TEST ?= redis://127.0.0.1:6379
 
-.PHONY: run test services-test e2e bench lint deploy-check messages compilemessages install browser clean
+.PHONY: run demo lock test services-test e2e bench lint deploy-check messages compilemessages install browser clean
 
-$(VENV)/.installed: pyproject.toml
+# The whole dependency tree comes from requirements.lock (exact versions, made by `make lock`
+# from pyproject.toml), so two installs a month apart are the same; then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet -e . --no-deps
 	touch $@
+
+## Resolve the dependency tree again after editing pyproject.toml's pins (commit requirements.lock).
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet pip-tools==7.6.2
+	$(VENV)/bin/pip-compile --quiet --extra test --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 install: $(VENV)/.installed compilemessages
 
@@ -26,12 +36,21 @@ LOCALE_DIRS = themes/default $(patsubst %/locale,%,$(wildcard lms/*/locale))
 compilemessages: $(VENV)/.installed
 	@for d in $(LOCALE_DIRS); do $(VENV)/bin/pybabel compile -d $$d/locale -D django >/dev/null || exit 1; done
 
-## Serve the platform with demo data on the embedded default (SQLite, eager Celery).
+# Links in emails (activation, password reset, reminders) point at the server that sent them.
+BASE_URL ?= http://$(HOST):$(PORT)
+
+## Serve the platform with demo data on the embedded default (SQLite, eager Celery). The demo is
+## loaded into a new database only: what testers change or import stays from one run to the next.
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Serving on $(BASE_URL)/  (Ctrl+C to stop)"
+	BASE_URL=$(BASE_URL) $(MANAGE) runserver $(HOST):$(PORT)
+
+## Load the demo data again into the same database, on purpose (then `make run`).
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo --force
 
 ## The whole suite on the embedded default.
 test: install
@@ -63,9 +82,10 @@ lint: install
 	$(VENV)/bin/ruff check lms tests
 
 ## Refresh the .po catalogues from the code and templates (then translate and commit them).
+## lms/wagtail_vi holds hand-kept overrides of Wagtail's strings and is not extracted.
 messages: $(VENV)/.installed
 	$(PY) -m lms.core.i18n_extract theme
-	@for d in $(wildcard lms/*/locale); do $(PY) -m lms.core.i18n_extract $$(basename $$(dirname $$d)) || exit 1; done
+	@for d in $(filter-out lms/wagtail_vi/locale,$(wildcard lms/*/locale)); do $(PY) -m lms.core.i18n_extract $$(basename $$(dirname $$d)) || exit 1; done
 
 clean:
 	rm -rf var db.sqlite3 db.sqlite3-*

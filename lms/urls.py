@@ -9,16 +9,17 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.core import views as core_views
-from lms.users.forms import LoginForm
+from lms.users.account_views import LoginView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        LoginView.as_view(),
         name="login",
     ),
+    path("accounts/sso/", include("lms.users.sso_urls")),
     path("accounts/", include("lms.users.account_urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -165,3 +165,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DemoLoad(models.Model):
+    """The marker that the demo was loaded into this database, one row per load: ``load_demo``
+    (``make run``) loads it only while there is none, ``load_demo --force`` (``make demo``) loads
+    it again on purpose."""
+
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demo load")
+        verbose_name_plural = _("demo loads")
+
+    def __str__(self) -> str:
+        return f"demo {self.loaded_at:%d/%m/%Y %H:%M}"

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "lms.training",
     "lms.certificates",
     "lms.competencies",
+    # Correct Vietnamese for Wagtail's admin: after our apps, before Wagtail's (lms/wagtail_vi).
+    "lms.wagtail_vi",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -428,3 +430,46 @@ CONTENT_SECURITY_POLICY_ADMIN = {
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Nor the admin's call to releases.wagtail.org: versions are pinned and upgraded deliberately.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Single sign-on with a province's OpenID Connect provider (mozilla-django-oidc,
+# https://mozilla-django-oidc.readthedocs.io/, lms/users/oidc.py). Off unless OIDC_RP_CLIENT_ID is
+# set: then the provider's endpoints are required, the backend below is added and the login page
+# shows "Sign in with OIDC_PROVIDER_NAME". A sign-in is matched to an existing official by the
+# staff-code claim or else by a verified email; nobody else gets in (README, "Single sign-on").
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "").strip()
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "").strip()
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "").strip()
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256").strip()
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "OpenID Connect")
+OIDC_STAFF_CODE_CLAIM = os.environ.get("OIDC_STAFF_CODE_CLAIM", "staff_code").strip()
+OIDC_REQUIRE_VERIFIED_EMAIL = env_bool("OIDC_REQUIRE_VERIFIED_EMAIL", True)
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_CREATE_USER = False  # never from the claims alone: only for a matched official
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            # The provider's public keys, unless the id_token is signed with the secret (HS*).
+            *(() if OIDC_RP_SIGN_ALGO.startswith("HS") else ("OIDC_OP_JWKS_ENDPOINT",)),
+        )
+        if not globals()[name]
+    ]
+    if _oidc_missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set, so single sign-on needs " + ", ".join(_oidc_missing)
+        )
+    AUTHENTICATION_BACKENDS.append("lms.users.oidc.OfficialOIDCBackend")

@@ -19,10 +19,24 @@ from lms.core.auth import client_ip
 from . import services
 from .activation import activation_token
 from .codes import activation_code_user
-from .forms import ActivationCodeForm, ReactivateForm
+from .forms import ActivationCodeForm, LoginForm, ReactivateForm
 from .models import ActivationCode, User
 
 BACKEND = "lms.users.backends.StaffCodeOrEmailBackend"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page with a staff code, email or username, and the province's single
+    sign-on button when it is configured (lms/users/oidc.py)."""
+
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        from .oidc import provider_name, sso_enabled
+
+        context = super().get_context_data(**kwargs)
+        context["sso_provider"] = provider_name() if sso_enabled() else ""
+        return context
 
 
 class ActivateView(auth_views.PasswordResetConfirmView):

@@ -19,3 +19,42 @@ def leavers(*, today: datetime.date | None = None) -> QuerySet[Official]:
         .filter(current=0, ended__isnull=False)
         .filter(Q(user__reactivated_on__isnull=True) | Q(ended__gte=F("user__reactivated_on")))
     )
+
+
+class SSOMatch:
+    """Why a single sign-on found no official (lms/users/oidc.py turns it into a message)."""
+
+    NONE = "none"
+    AMBIGUOUS = "ambiguous"
+    CONFLICT = "conflict"
+
+
+def official_for_sso(
+    *, staff_code: str | None, email: str | None
+) -> tuple[Official | None, str | None]:
+    """The one official a provider's sign-in names: by staff code (case-insensitive, as at the
+    login form), else by email (the caller passes only a verified one). Returns (official, None)
+    or (None, SSOMatch.*): two officials with the same code or address are never guessed between,
+    and an email that leads to an official with another staff code than the one the provider
+    asserted is a conflict, not a match."""
+    staff_code = (staff_code or "").strip()
+    email = (email or "").strip()
+    if staff_code:
+        found = list(
+            Official.objects.select_related("user").filter(staff_code__iexact=staff_code)[:2]
+        )
+        if len(found) > 1:
+            return None, SSOMatch.AMBIGUOUS
+        if found:
+            return found[0], None
+    if not email:
+        return None, SSOMatch.NONE
+    found = list(Official.objects.select_related("user").filter(email__iexact=email)[:2])
+    if len(found) > 1:
+        return None, SSOMatch.AMBIGUOUS
+    if not found:
+        return None, SSOMatch.NONE
+    official = found[0]
+    if staff_code and official.staff_code and official.staff_code.lower() != staff_code.lower():
+        return None, SSOMatch.CONFLICT
+    return official, None

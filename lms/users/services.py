@@ -42,11 +42,17 @@ def _username(official: Official, taken: set[str]) -> str:
 
 @transaction.atomic
 def accounts_create(
-    *, officials: Iterable[Official], by: User | None = None, only_with_email: bool = False
+    *,
+    officials: Iterable[Official],
+    by: User | None = None,
+    only_with_email: bool = False,
+    mail: bool = True,
+    reason: str | None = None,
 ) -> AccountsResult:
     """Give each official without a login a new account (no usable password) and queue its
-    activation email; ``only_with_email`` skips officials without an address. Runs in batches,
-    so 20,000 officials cost a few dozen queries, not tens of thousands."""
+    activation email (unless ``mail`` is off); ``only_with_email`` skips officials without an
+    address. Runs in batches, so 20,000 officials cost a few dozen queries, not tens of
+    thousands."""
     result = AccountsResult()
     pending: list[Official] = []
     for official in officials:
@@ -57,11 +63,13 @@ def accounts_create(
         else:
             pending.append(official)
     for start in range(0, len(pending), BATCH):
-        _create_batch(pending[start : start + BATCH], result, by)
+        _create_batch(pending[start : start + BATCH], result, by, mail=mail, reason=reason)
     return result
 
 
-def _create_batch(officials: list[Official], result: AccountsResult, by) -> None:
+def _create_batch(
+    officials: list[Official], result: AccountsResult, by, *, mail: bool, reason: str | None
+) -> None:
     wanted = {o.staff_code.lower() for o in officials if o.staff_code}
     wanted |= {f"official-{o.pk}" for o in officials}
     # Compared case-insensitively, as staff codes are at login.
@@ -80,15 +88,33 @@ def _create_batch(officials: list[Official], result: AccountsResult, by) -> None
         user.set_unusable_password()
         users.append(user)
     bulk_create_with_history(
-        users, User, batch_size=BATCH, default_user=by, default_change_reason=_("account created")
+        users,
+        User,
+        batch_size=BATCH,
+        default_user=by,
+        default_change_reason=reason or _("account created"),
     )
     for official, user in zip(officials, users, strict=True):
         official.user = user
     Official.objects.bulk_update(officials, ["user"])
     result.created += len(users)
-    messages = [activation_message(u, u.email) for u in users if u.email]
+    messages = [activation_message(u, u.email) for u in users if u.email and mail]
     result.mailed += outbox_enqueue(messages=messages)
-    result.without_email += len(users) - len(messages)
+    result.without_email += sum(1 for u in users if not u.email)
+
+
+@transaction.atomic
+def account_for_sso(*, official: Official) -> User:
+    """The login of an official who signed in through the province's provider: the one linked,
+    else a new one made as ``accounts_create`` makes them (staff code as username, no usable
+    password), without an activation email: the provider vouched for the person. The official's
+    row is locked, so two sign-ins at once create one login."""
+    official = Official.objects.select_for_update().select_related("user").get(pk=official.pk)
+    if official.user is None:
+        accounts_create(
+            officials=[official], mail=False, reason=_("account created by single sign-on")
+        )
+    return official.user
 
 
 @transaction.atomic

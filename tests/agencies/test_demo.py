@@ -56,7 +56,7 @@ def test_load_demo_builds_the_world_and_is_idempotent(capsys):
         Assignment.objects.count(),
         User.objects.count(),
     )
-    call_command("load_demo")
+    call_command("load_demo", force=True)
     assert (
         Agency.objects.count(),
         Official.objects.count(),

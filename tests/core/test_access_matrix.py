@@ -84,7 +84,9 @@ def _is_denied(response, anonymous: bool) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
-def test_role_scope_matrix(case, client, make_user, db):
+def test_role_scope_matrix(case, client, make_user, db, settings):
+    for name, value in case.get("settings", {}).items():  # e.g. a feature that is off by default
+        setattr(settings, name, value)
     world = build_world(make_user)
     kwargs = case["kwargs"](world) if "kwargs" in case else {}
     url = case["path"](world) if "path" in case else reverse(case["name"], kwargs=kwargs)

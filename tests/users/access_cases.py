@@ -3,6 +3,8 @@ tests/core/test_access_matrix.py)."""
 
 from urllib.parse import urlsplit
 
+from django.urls import reverse
+
 EVERYONE = {"learner", "trainer", "iso_secretary", "steering", "editor", "admin"}
 PUBLIC = {"anonymous", *EVERYONE}
 TWO_FACTOR = {"iso_secretary", "steering", "admin"}
@@ -36,6 +38,12 @@ def _leaver(world):
     return user
 
 
+def _sso_settings() -> dict:
+    from tests.users.oidc_stub import StubProvider
+
+    return StubProvider().settings()
+
+
 CASES = [
     {"name": "agency_request", "allowed": EVERYONE},
     {"name": "otp_setup", "allowed": TWO_FACTOR},
@@ -54,5 +62,22 @@ CASES = [
         "kwargs": lambda world: {"pk": _leaver(world).pk},
         "allowed": {"iso_secretary", "admin"},
         "scoped": True,
+    },
+    # Single sign-on: off by default, so both answer 404 to everyone ...
+    {"name": "sso:start", "allowed": set()},
+    {"name": "sso:callback", "allowed": set()},
+    # ... and once configured, anyone may start a sign-in at the provider; the callback lets
+    # nobody in without a code and state from a sign-in this browser started (back to login).
+    {
+        "id": "sso:start-configured",
+        "path": lambda world: reverse("sso:start"),
+        "settings": _sso_settings(),
+        "allowed": PUBLIC,
+    },
+    {
+        "id": "sso:callback-configured",
+        "path": lambda world: reverse("sso:callback") + "?code=forged&state=forged",
+        "settings": _sso_settings(),
+        "allowed": set(),
     },
 ]

@@ -7,8 +7,10 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from lms.agencies.demo_world import DEMO_PASSWORD, demo_world_load
+from lms.core.models import DemoLoad
 
 
 def demo_hooks():
@@ -28,9 +30,19 @@ def demo_hooks():
 
 
 class Command(BaseCommand):
-    help = "Load the demo world (idempotent): units, Bắc Ninh agencies, officials, demo logins."
+    help = (
+        "Load the demo world once per database: units, Bắc Ninh agencies, officials, demo logins "
+        "(--force loads it again)."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="load again although this database already has the demo (make demo)",
+        )
+
+    def handle(self, *args, force=False, **options):
         # The demo creates logins with a published password (admin/demo12345).
         if not (settings.DEBUG or settings.LMS_ALLOW_DEMO):
             raise CommandError(
@@ -39,6 +51,15 @@ class Command(BaseCommand):
                 "(DEBUG is off). For a test server only, set LMS_ALLOW_DEMO=1; "
                 "lms.settings.production always refuses."
             )
+        last = DemoLoad.objects.order_by("-loaded_at").first()
+        if last is not None and not force:
+            # make run starts here every time: what testers changed or imported since stays.
+            local = timezone.localtime(last.loaded_at)
+            self.stdout.write(
+                f"Demo already loaded into this database on {local:%d/%m/%Y %H:%M}; "
+                "`make demo` (load_demo --force) loads it again. Logins: see README."
+            )
+            return
         started = time.monotonic()
         logins = demo_world_load()
         self.stdout.write(f"agencies: demo world ready ({time.monotonic() - started:.1f} s)")
@@ -46,6 +67,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             hook(self.stdout)
             self.stdout.write(f"{label}: demo data ready ({time.monotonic() - started:.1f} s)")
+        DemoLoad.objects.create()
         widths = (
             max(len("username"), *(len(x.username) for x in logins)),
             len(DEMO_PASSWORD),
