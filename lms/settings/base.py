@@ -428,3 +428,11 @@ CONTENT_SECURITY_POLICY_ADMIN = {
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Nor the admin's call to releases.wagtail.org: versions are pinned and upgraded deliberately.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Open Badges 3.0 credentials (lms/certificates/openbadges.py; README "Open Badges 3.0"): the
+# issuing body named in every credential, the public address credentials and keys are published
+# under (it is signed into each credential: set it before issuing), and certificate lookups per
+# client (the verify page and its JSON / JWT forms share the count; django-ratelimit).
+OPENBADGES_ISSUER_NAME = os.environ.get("OPENBADGES_ISSUER_NAME", "Ban Chỉ đạo ISO")
+OPENBADGES_BASE_URL = os.environ.get("OPENBADGES_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
+CERTIFICATE_VERIFY_RATE = os.environ.get("CERTIFICATE_VERIFY_RATE", "120/m")
