@@ -62,17 +62,17 @@ def signing_key_active() -> SigningKey:
     return key
 
 
-@transaction.atomic
 def signing_key_rotate() -> tuple[SigningKey, SigningKey | None]:
     """Retire the active key (it stays published) and make a new active one: (new, retired)."""
-    old = SigningKey.objects.select_for_update().filter(active=True).first()
-    if old is not None:
-        old.active = False
-        old.retired_at = timezone.now()
-        old.save(update_fields=["active", "retired_at"])
-    new = _new_key()
-    new.save()
-    transaction.on_commit(_published_changed)
+    with transaction.atomic():
+        old = SigningKey.objects.select_for_update().filter(active=True).first()
+        if old is not None:
+            old.active = False
+            old.retired_at = timezone.now()
+            old.save(update_fields=["active", "retired_at"])
+        new = _new_key()
+        new.save()
+    _published_changed()
     return new, old
 
 
