@@ -43,7 +43,7 @@ def status_index_ensure(certificate: Certificate) -> int:
     """
     if certificate.status_index is not None:
         return certificate.status_index
-    for _attempt in range(20):
+    for _attempt in range(100):
         try:
             with transaction.atomic():
                 top = Certificate.objects.aggregate(top=Max("status_index"))["top"]
