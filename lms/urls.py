@@ -63,6 +63,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
+# Open Badges 3.0: /verify/<code>.json and .jwt, the issuer profile, keys and status list.
+urlpatterns += [path("", include("lms.certificates.urls_openbadges"))]
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

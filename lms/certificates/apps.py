@@ -7,3 +7,6 @@ class CertificatesConfig(AppConfig):
     name = "lms.certificates"
     label = "certificates"
     verbose_name = _("Certificates")
+
+    def ready(self):
+        from . import receivers_openbadges  # noqa: F401 - connects the Open Badges receivers

@@ -225,7 +225,7 @@ class SigningKey(models.Model):
     """A key that signs Open Badges credentials. Rotating adds a key; old ones stay published."""
 
     kid = models.CharField(_("key id"), max_length=64, unique=True)
-    algorithm = models.CharField(_("algorithm"), max_length=16, default="EdDSA")
+    algorithm = models.CharField(_("algorithm"), max_length=16, default="RS256")
     # Private key in PEM (PKCS#8). Kept in the database so backups carry it; see README.
     private_pem = models.TextField(_("private key"))
     public_jwk = models.JSONField(_("public key (JWK)"))

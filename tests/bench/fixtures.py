@@ -122,6 +122,34 @@ def prepare() -> None:
     (OUT / "checkin_users.json").write_text(json.dumps([u.username for u, _, _ in people]))
     print(f"BENCH checkin_session={session.pk}")
     print(f"BENCH checkin_day={day.pk}")
+    openbadges_prepare(people[0][1], agency)
+
+
+def openbadges_prepare(official, agency) -> None:
+    """A certificate whose Open Badges credential the "verify" scenario asks for."""
+    from django.utils import timezone
+
+    from lms.certificates.models import Certificate
+    from lms.courses.models import CoursePage
+
+    course = CoursePage.objects.live().order_by("path").first()
+    if course is None:
+        return
+    certificate, _ = Certificate.objects.get_or_create(
+        source_key="bench:openbadges",
+        defaults={
+            "code": "BENCHOB3CREDENTIAL0000000001",
+            "official": official,
+            "holder_name": official.full_name,
+            "agency": agency,
+            "agency_name": agency.name,
+            "course": course,
+            "course_title": course.title,
+            "issued_on": timezone.localdate(),
+            "score": 90,
+        },
+    )
+    print(f"BENCH verify_code={certificate.code}")
 
 
 def checkin_start(day_id: int) -> None:

@@ -9,6 +9,9 @@ the same gunicorn in the same run, so the ratios hold across machines. Scenarios
   from the cache after the first request (one SQL query, the session and user from the cache);
 - quiz: whole attempts by 20 simultaneous learners (open, answer, submit, result);
 - checkin: a burst of 300 QR check-ins by distinct officials plus repeats (records lost must be 0).
+- verify: a certificate's Open Badges credential, /verify/<code>.json (wrk, 50 connections,
+  anonymous; target ≥ 40 % of bare), answered from the cache after the first request; lookups
+  are still counted per client (django-ratelimit), the bench's single client allowed a high rate.
 
 Usage: python -m tests.bench.run [--duration 10] [--connections 50] [--only home,lesson] [--reuse]
 The database is a fresh SQLite file under var/bench/ (or BENCH_VAR, or BENCH_DATABASE_URL), built
@@ -51,6 +54,8 @@ def bench_env() -> dict:
     for key in ("CELERY_BROKER_URL", "EMAIL_URL"):
         env.pop(key, None)
     env["EMAIL_URL"] = "locmem://"
+    # wrk is one client: let it make every lookup the verify scenario asks for (still counted).
+    env["CERTIFICATE_VERIFY_RATE"] = "100000000/m"
     return env
 
 
@@ -182,7 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="home,lesson,quiz,checkin")
+    parser.add_argument("--only", default="home,lesson,quiz,checkin,verify")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -267,6 +272,23 @@ def main(argv=None) -> int:
                 )
             )
             failed |= res["lost"] > 0 or res["doubled"] > 0 or res.get("lost_after_success", 0) > 0
+        if "verify" in wanted and facts.get("verify_code"):
+            r = wrk(
+                f"{server.url}/verify/{facts['verify_code']}.json",
+                connections=args.connections,
+                duration=args.duration,
+            )
+            ratio = r["rps"] / bare["rps"]
+            rows.append(
+                (
+                    "verify JSON credential (anonymous)",
+                    r["rps"],
+                    ratio,
+                    r["p99_ms"],
+                    f"target ≥ 0,40; non-2xx {r['bad']}",
+                )
+            )
+            failed |= r["bad"] > 0
     finally:
         server.stop()
     print()
