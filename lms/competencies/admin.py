@@ -18,7 +18,7 @@ CLAUSE = re.compile(r"\d{1,2}(\.\d{1,2}){0,3}")
 class CompetencyForm(forms.ModelForm):
     class Meta:
         model = Competency
-        fields = "__all__"
+        fields = ["code", "name_vi", "name_en", "description", "clauses", "courses", "active"]
         help_texts = {
             "clauses": _('A list of TCVN ISO 9001:2015 clause numbers, e.g. ["7.2", "9.2"].'),
         }

@@ -89,7 +89,7 @@ def profile_pdf(profile: Profile) -> bytes:
     )
     pdf.set_font(FONT, "", 9)
     with pdf.table(
-        col_widths=(58, 22, 18, 28, 22, 42),
+        col_widths=(52, 20, 16, 28, 22, 52),
         headings_style=FontFace(emphasis="BOLD", fill_color=(235, 239, 244)),
         line_height=6,
         text_align=("LEFT", "LEFT", "CENTER", "LEFT", "LEFT", "LEFT"),
@@ -146,7 +146,7 @@ def matrix_xlsx(
     xlsx_append(ws, header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=ws.max_row + 1, column=4)
+    ws.freeze_panes = f"D{ws.max_row + 1}"
     for row in rows:
         xlsx_append(
             ws,

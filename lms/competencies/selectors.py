@@ -246,7 +246,7 @@ def matrix_summary(
     *,
     today: datetime.date | None = None,
 ) -> list[SummaryColumn]:
-    """Per column, over the whole scope (all pages): officials required, met, expiring; one query."""
+    """Per column, over the whole scope (every page): required, met, expiring; one query."""
     today = today or timezone.localdate()
     if not columns:
         return []
@@ -268,9 +268,7 @@ def matrix_summary(
         met = holds.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=horizon))
         key = competency.pk
         aggregates[f"required_{key}"] = Count("pk", filter=needs)
-        aggregates[f"met_{key}"] = Count(
-            "pk", filter=needs & Q(pk__in=met.values("official_id"))
-        )
+        aggregates[f"met_{key}"] = Count("pk", filter=needs & Q(pk__in=met.values("official_id")))
         aggregates[f"expiring_{key}"] = Count(
             "pk", filter=needs & Q(pk__in=expiring.values("official_id"))
         )

@@ -81,7 +81,11 @@ def _recompute_chunk(official_ids: list[int], grants, today: datetime.date, now)
     for key in set(evidence) | set(lapsed) | set(existing):
         best = evidence.get(key)
         if best is not None:
-            wanted = {"held": True, "certificate_id": best["pk"], "valid_until": best["valid_until"]}
+            wanted = {
+                "held": True,
+                "certificate_id": best["pk"],
+                "valid_until": best["valid_until"],
+            }
         else:
             wanted = {"held": False, "certificate_id": None, "valid_until": lapsed.get(key)}
         record = existing.get(key)
@@ -136,4 +140,3 @@ def records_recompute_all_later() -> None:
     from .tasks import recompute_records
 
     transaction.on_commit(recompute_records.delay)
-

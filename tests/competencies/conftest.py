@@ -31,7 +31,10 @@ def framework(courses):
     )
     smart.courses.set([courses["awareness"]])
     audit = Competency.objects.create(
-        code="DGNB", name_vi="Chuyên gia đánh giá nội bộ", name_en="Internal auditor", clauses=["9.2"]
+        code="DGNB",
+        name_vi="Chuyên gia đánh giá nội bộ",
+        name_en="Internal auditor",
+        clauses=["9.2"],
     )
     audit.courses.set([courses["audit"]])
     for kind in PositionKind.values:
