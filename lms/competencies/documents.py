@@ -156,7 +156,7 @@ def matrix_xlsx(
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["C"].width = 40
 
-    totals = wb.create_sheet(_("Summary")[:31])
+    totals = wb.create_sheet(_("Totals")[:31])
     xlsx_append(
         totals,
         [_("Competency"), _("Code"), _("Required"), _("Met"), _("Expiring"), _("Missing")],

@@ -106,7 +106,7 @@ def test_secretary_opens_filters_and_downloads_the_matrix(page, server_env):
     assert "Nguyễn Thị Lan" not in names, "the learner is a one-stop officer, filtered out"
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Tải về XLSX").click()
+        page.get_by_role("link", name="Tải ma trận (XLSX)").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     content = open(download.path(), "rb").read()
