@@ -58,6 +58,7 @@ urlpatterns = [
     path("learn/", include("lms.courses.urls")),
     path("quizzes/", include("lms.quizzes.urls")),
     path("sessions/", include("lms.training.urls")),
+    path("competencies/", include("lms.competencies.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

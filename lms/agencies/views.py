@@ -67,6 +67,7 @@ def agency_detail(request, pk):
     context["page"] = Paginator(posts, 50).get_page(request.GET.get("page"))
     context["show_all"] = show_all
     context["manages_accounts"] = can(request.user, "agencies.import_officials", agency)
+    context["competency_matrix"] = can(request.user, "competencies.view_matrix", agency)
     return render(request, "agencies/agency_detail.html", context)
 
 

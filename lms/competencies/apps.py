@@ -7,3 +7,19 @@ class CompetenciesConfig(AppConfig):
     name = "lms.competencies"
     label = "competencies"
     verbose_name = _("Competencies")
+
+    def ready(self):
+        from lms.certificates.signals import (
+            certificate_expired,
+            certificate_issued,
+            certificate_revoked,
+        )
+
+        from .signals import on_certificate_changed
+
+        for name, signal in (
+            ("issued", certificate_issued),
+            ("revoked", certificate_revoked),
+            ("expired", certificate_expired),
+        ):
+            signal.connect(on_certificate_changed, dispatch_uid=f"competencies_certificate_{name}")
