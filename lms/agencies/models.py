@@ -164,16 +164,16 @@ class Official(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def refold(self) -> None:
-        """Bring ``name_folded`` up to date (bulk_create and bulk_update skip save())."""
-        self.name_folded = fold(f"{self.full_name} {self.staff_code or ''}")[:260]
-
     def save(self, *args, **kwargs):
         self.refold()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"full_name", "staff_code"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "name_folded"}
         super().save(*args, **kwargs)
+
+    def refold(self) -> None:
+        """Bring ``name_folded`` up to date (bulk_create and bulk_update skip save())."""
+        self.name_folded = fold(f"{self.full_name} {self.staff_code or ''}")[:260]
 
 
 class Assignment(models.Model):
