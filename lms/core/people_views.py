@@ -98,6 +98,8 @@ def role_grant(request, pk):
                 valid_until=form.cleaned_data["valid_until"],
                 reason=form.cleaned_data["reason"],
                 granted_by=request.user,
+                page=form.cleaned_data["page"],
+                collection=form.cleaned_data["collection"],
             )
         except ValidationError as exc:
             _refuse(form, exc)
