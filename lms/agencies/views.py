@@ -23,7 +23,7 @@ from . import selectors, services
 from .forms import AgencySearchForm, ChangeRequestDecisionForm, RosterUploadForm
 from .models import Agency, AgencyChangeRequest, ImportJob, Official
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
-from .rules import VIEWER_ROLES
+from .rules import IMPORTER_ROLES, VIEWER_ROLES
 
 PAGE_SIZE = 25
 
@@ -83,7 +83,7 @@ def create_accounts(request, pk):
         messages.error(request, _("Tick at least one official without a login."))
         return redirect("agencies:agency_detail", pk=agency.pk)
     officials = selectors.officials_for_accounts(
-        agency, ids=wanted, paths=scope_paths(request.user, Role.ISO_SECRETARY)
+        agency, ids=wanted, paths=scope_paths(request.user, *IMPORTER_ROLES)
     )
     if len(officials) != len(wanted):
         # An id from outside the page (another agency, another province): refuse everything.
@@ -116,7 +116,7 @@ def import_officials(request):
             except TableError as exc:
                 file_error = " ".join(exc.errors)
             else:
-                paths = scope_paths(request.user, Role.ISO_SECRETARY)
+                paths = scope_paths(request.user, *IMPORTER_ROLES)
                 if len(rows) > services.BACKGROUND_ROWS:
                     upload.seek(0)
                     job = services.import_job_create(

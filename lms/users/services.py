@@ -9,18 +9,22 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from lms.agencies.models import Official
 from lms.core.auth import forget_cached_user
+from lms.core.models import OutboxMessage
 from lms.core.outbox import outbox_enqueue
 
-from .activation import activation_message
+from .activation import ACTIVATION, activation_message, activation_resend_message
 from .models import User
 from .selectors import leavers
 
 BATCH = 1000
+# A new activation email for the same login no sooner than this after the last one.
+RESEND_PAUSE = datetime.timedelta(minutes=10)
 
 
 @dataclass
@@ -119,3 +123,37 @@ def account_reactivate(
     user.save(update_fields=["is_active", "reactivated_on"])
     forget_cached_user(user.pk)
     return user
+
+
+@transaction.atomic
+def activation_resend(*, user: User, now=None) -> OutboxMessage:
+    """Queue one new activation email for a login that was never activated (the link expired
+    or the email was lost); refused while the last one is less than RESEND_PAUSE old. Links
+    already sent keep working until a password is set; a used link stays used."""
+    now = now or timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one click at a time
+    if not user.is_active:
+        raise ValidationError(_("This login is inactive: reactivate it first."))
+    if user.has_usable_password():
+        raise ValidationError(_("This login is already activated: nothing to send."))
+    email = user.email or getattr(getattr(user, "official", None), "email", "")
+    if not email:
+        raise ValidationError(
+            _("This person has no email address: print an activation code sheet instead.")
+        )
+    recent = OutboxMessage.objects.filter(
+        kind=ACTIVATION, payload__user=user.pk, created_at__gt=now - RESEND_PAUSE
+    ).exists()
+    if recent:
+        raise ValidationError(
+            _(
+                "An activation email was queued for this person less than %(minutes)s minutes "
+                "ago; wait a little before sending another."
+            )
+            % {"minutes": int(RESEND_PAUSE.total_seconds() // 60)}
+        )
+    message = activation_resend_message(user, email, at=now)
+    message.created_at = now
+    message.next_attempt_at = now
+    outbox_enqueue(messages=[message])
+    return message
