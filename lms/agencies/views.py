@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.core.access import can, permission_required, scope_paths
-from lms.core.models import Role
 from lms.core.tabular import TableError
 from lms.users import services as users_services
 from lms.users.codes import activation_codes_issue, code_sheet_pdf

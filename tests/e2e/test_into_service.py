@@ -88,7 +88,9 @@ def _open_person(page, query: str):
 
 def _grant(page, *, role: str, agency_text: str, reason: str):
     page.select_option("select[name=role]", value=role)
-    page.select_option("select[name=agency]", value=_option(page, "select[name=agency]", agency_text))
+    page.select_option(
+        "select[name=agency]", value=_option(page, "select[name=agency]", agency_text)
+    )
     page.fill("textarea[name=reason]", reason)
     submit(page, "main form[action$='/grant/'] button[type=submit]")
     assert page.locator(".message-success").count(), page.locator("main").inner_text()[:1500]
