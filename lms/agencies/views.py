@@ -154,6 +154,7 @@ def import_job(request, pk):
             "form": RosterUploadForm(),
             "job": job,
             "result": services.import_result_from(job.result) if finished else None,
+            "progress": None if finished else services.import_job_progress(job.pk),
             "columns": column_help(),
         },
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -46,11 +46,16 @@ def _username(official: Official, taken: set[str]) -> str:
 
 @transaction.atomic
 def accounts_create(
-    *, officials: Iterable[Official], by: User | None = None, only_with_email: bool = False
+    *,
+    officials: Iterable[Official],
+    by: User | None = None,
+    only_with_email: bool = False,
+    on_batch: Callable[[AccountsResult], None] | None = None,
 ) -> AccountsResult:
     """Give each official without a login a new account (no usable password) and queue its
     activation email; ``only_with_email`` skips officials without an address. Runs in batches,
-    so 20,000 officials cost a few dozen queries, not tens of thousands."""
+    so 20,000 officials cost a few dozen queries, not tens of thousands; ``on_batch(result)``
+    follows each batch of BATCH accounts (their emails are queued in the outbox with them)."""
     result = AccountsResult()
     pending: list[Official] = []
     for official in officials:
@@ -62,6 +67,8 @@ def accounts_create(
             pending.append(official)
     for start in range(0, len(pending), BATCH):
         _create_batch(pending[start : start + BATCH], result, by)
+        if on_batch is not None:
+            on_batch(result)
     return result
 
 
