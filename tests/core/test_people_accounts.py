@@ -117,3 +117,24 @@ def test_no_resend_for_an_activated_inactive_or_mailless_login(newcomer):
     with pytest.raises(ValidationError, match="email"):
         activation_resend(user=user, now=far)
     assert _activation_mails(user).count() == 1
+
+
+def test_a_provincial_admin_imports_officials_with_logins_inside_the_province(client, prov_a, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lms.agencies.models import Official
+
+    def upload(text):
+        return SimpleUploadedFile("can-bo.csv", text.encode("utf-8"), content_type="text/csv")
+
+    header = "staff_code,full_name,email,agency\n"
+    url = reverse("agencies:import_officials")
+    client.force_login(prov_a)
+    assert client.get(url).status_code == 200
+    outside = header + "PA-1,Ngô Thị Mai,mai@example.org,91001\nPA-2,Lý Văn Nam,,92001\n"
+    result = client.post(url, {"file": upload(outside), "create_accounts": "on"}).context["result"]
+    assert [(e.row, e.field) for e in result.errors] == [(3, "agency")]
+    assert not Official.objects.filter(staff_code__startswith="PA-").exists()
+    inside = header + "PA-1,Ngô Thị Mai,mai@example.org,91001\nPA-2,Lý Văn Nam,,91002\n"
+    result = client.post(url, {"file": upload(inside), "create_accounts": "on"}).context["result"]
+    assert (result.created, result.accounts_created, result.activation_mails) == (2, 1, 1)
