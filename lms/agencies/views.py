@@ -87,6 +87,8 @@ def create_accounts(request, pk):
     if len(officials) != len(wanted):
         # An id from outside the page (another agency, another province): refuse everything.
         raise PermissionDenied("agencies.import_officials")
+    if "resend" in request.POST:
+        return _resend_activation(request, agency, officials)
     result = users_services.accounts_create(officials=officials, by=request.user)
     if "codes" in request.POST:
         return _code_sheet(request, agency, [o.pk for o in officials])
@@ -158,6 +160,23 @@ def import_job(request, pk):
             "columns": column_help(),
         },
     )
+
+
+def _resend_activation(request, agency, officials):
+    """The activation email again for the ticked logins not activated yet (one each)."""
+    sent = 0
+    for official in officials:
+        if official.user_id is None:
+            continue
+        try:
+            users_services.activation_resend(user=official.user)
+        except ValidationError as exc:
+            messages.error(request, f"{official.full_name}: {' '.join(exc.messages)}")
+        else:
+            sent += 1
+    if sent:
+        messages.success(request, _("%(count)s activation emails sent again.") % {"count": sent})
+    return redirect("agencies:agency_detail", pk=agency.pk)
 
 
 def _code_sheet(request, agency, official_ids):

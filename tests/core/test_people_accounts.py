@@ -138,3 +138,21 @@ def test_a_provincial_admin_imports_officials_with_logins_inside_the_province(cl
     inside = header + "PA-1,Ngô Thị Mai,mai@example.org,91001\nPA-2,Lý Văn Nam,,91002\n"
     result = client.post(url, {"file": upload(inside), "create_accounts": "on"}).context["result"]
     assert (result.created, result.accounts_created, result.activation_mails) == (2, 1, 1)
+
+
+def test_a_secretary_sends_the_activation_email_again_from_the_agency_page(
+    client, make_user, tree, newcomer
+):
+    secretary = make_user(
+        role=Role.ISO_SECRETARY, agency=tree["commune_a1"], username="t_secretary_resend"
+    )
+    accounts_create(officials=[newcomer])
+    OutboxMessage.objects.update(created_at=timezone.now() - RESEND_PAUSE * 2)
+    url = reverse("agencies:create_accounts", args=[tree["commune_a1"].pk])
+    client.force_login(secretary)
+    response = client.post(url, {"official": [newcomer.pk], "resend": "1"}, follow=True)
+    assert "Đã gửi lại 1 thư kích hoạt" in str(list(response.context["messages"])[0])
+    assert _activation_mails(newcomer.user).count() == 2
+    response = client.post(url, {"official": [newcomer.pk], "resend": "1"}, follow=True)
+    assert "chưa đầy 10 phút" in str(list(response.context["messages"])[0])
+    assert _activation_mails(newcomer.user).count() == 2
