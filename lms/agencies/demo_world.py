@@ -291,6 +291,8 @@ def _officials(
         for code, name in zip(codes, names, strict=True)
         if code not in have
     ]
+    for official in fresh:
+        official.refold()
     Official.objects.bulk_create(fresh)
     by_code = {
         o.staff_code: o

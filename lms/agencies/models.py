@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from lms.core.text import fold
+
 
 class AgencyKind(models.TextChoices):
     PROVINCE = "province", _("Province")
@@ -144,11 +146,15 @@ class Official(models.Model):
     staff_code = models.CharField(
         _("staff code"), max_length=50, unique=True, null=True, blank=True
     )
+    # fold() of the name and staff code, kept by save(): the people search matches it in SQL.
+    name_folded = models.CharField(
+        _("folded name"), max_length=260, blank=True, editable=False, db_index=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # A name spelling, email or phone changed (by the official or an import) stays on record.
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_folded"])
 
     class Meta:
         verbose_name = _("official")
@@ -157,6 +163,17 @@ class Official(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.refold()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"full_name", "staff_code"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)
+
+    def refold(self) -> None:
+        """Bring ``name_folded`` up to date (bulk_create and bulk_update skip save())."""
+        self.name_folded = fold(f"{self.full_name} {self.staff_code or ''}")[:260]
 
 
 class Assignment(models.Model):

@@ -4,6 +4,7 @@ from lms.core.access import agency_in_scope, has_role, rule
 from lms.core.models import Role
 
 VIEWER_ROLES = (Role.TRAINER, Role.ISO_SECRETARY, Role.STEERING)
+IMPORTER_ROLES = (Role.ISO_SECRETARY, Role.PROVINCIAL_ADMIN)
 
 
 @rule("agencies.view_tree")
@@ -20,13 +21,14 @@ def view_agency(user, obj) -> bool:
 
 @rule("agencies.import_officials")
 def import_officials(user, obj) -> bool:
-    """Import a roster: ISO secretaries (rows limited to their scope) and admins.
+    """Import a roster and create logins: ISO secretaries and provincial administrators (rows
+    limited to their scope) and admins.
 
-    With an agency, the rows' agency must lie in the secretary's scope.
+    With an agency, the rows' agency must lie in the importer's scope.
     """
     if obj is None:
-        return has_role(user, Role.ISO_SECRETARY)
-    return agency_in_scope(user, obj, Role.ISO_SECRETARY)
+        return has_role(user, *IMPORTER_ROLES)
+    return agency_in_scope(user, obj, *IMPORTER_ROLES)
 
 
 @rule("agencies.review_change_requests")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -319,8 +320,12 @@ def officials_import(
     by_user=None,
     today: datetime.date | None = None,
     create_accounts: bool = False,
+    progress: Callable[[ImportResult, int], None] | None = None,
 ) -> ImportResult:
     """Validate every row, then (only if all are good) create or update officials by staff code.
+
+    ``progress(result, rows_saved)`` is called every PROGRESS_EVERY rows saved and after each
+    batch of accounts (the background import shows it while its transaction is still open).
 
     ``within_agency`` (or ``within_paths``, path prefixes) limits the agencies rows may name;
     rows outside are errors. Re-importing the same rows changes nothing. ``create_accounts``
@@ -448,9 +453,18 @@ def officials_import(
         return result
 
     with transaction.atomic():
-        officials = [_apply(plan, existing, open_assignments, result, paths) for plan in plans]
+        officials = []
+        for number, plan in enumerate(plans, 1):
+            officials.append(_apply(plan, existing, open_assignments, result, paths))
+            if progress is not None and (number % PROGRESS_EVERY == 0 or number == len(plans)):
+                progress(result, number)
         if create_accounts:
-            _create_accounts(officials, result, by_user)
+            _create_accounts(
+                officials,
+                result,
+                by_user,
+                None if progress is None else (lambda: progress(result, len(plans))),
+            )
     logger.info(
         "roster import by %s: %s created, %s updated, %s unchanged",
         by_user or "command line",
@@ -461,12 +475,20 @@ def officials_import(
     return result
 
 
-def _create_accounts(officials, result: ImportResult, by_user) -> None:
+def _create_accounts(officials, result: ImportResult, by_user, progress=None) -> None:
     """Logins for the imported officials with an email. (No login is deactivated here: the
     import closes a post only when it opens the successor post.)"""
     from lms.users.services import accounts_create
 
-    accounts = accounts_create(officials=officials, by=by_user, only_with_email=True)
+    def batch_done(accounts) -> None:
+        result.accounts_created = accounts.created
+        result.activation_mails = accounts.mailed
+        if progress is not None:
+            progress()
+
+    accounts = accounts_create(
+        officials=officials, by=by_user, only_with_email=True, on_batch=batch_done
+    )
     result.accounts_created = accounts.created
     result.activation_mails = accounts.mailed
 
@@ -570,6 +592,16 @@ def assignment_move(
 
 # Above this many rows the web import runs in a worker (20,000 rows take up to 95 s).
 BACKGROUND_ROWS = 2000
+PROGRESS_EVERY = 500  # rows between two progress reports of a background import
+
+
+def import_job_progress_key(job_id: int) -> str:
+    return f"agencies:import-job:{job_id}:progress"
+
+
+def import_job_progress(job_id: int) -> dict | None:
+    """What a running job has done so far (kept in the cache: its rows are not committed yet)."""
+    return cache.get(import_job_progress_key(job_id))
 
 
 def import_job_create(
@@ -600,12 +632,26 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             return job
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
+
+    def report(result: ImportResult, saved: int) -> None:
+        cache.set(
+            import_job_progress_key(job.pk),
+            {
+                "saved": saved,
+                "rows": job.rows,
+                "accounts_created": result.accounts_created,
+                "activation_mails": result.activation_mails,
+            },
+            timeout=6 * 3600,
+        )
+
     try:
         result = officials_import(
             rows=read_roster(bytes(job.content), job.filename),
             within_paths=job.within_paths,
             by_user=job.created_by,
             create_accounts=job.create_accounts,
+            progress=report,
         )
     except Exception:
         # Not left "running" for ever: the user sees that it stopped (the import is atomic).
@@ -623,6 +669,7 @@ def _import_job_finish(job: ImportJob, result: ImportResult) -> None:
     job.content = b""  # personal data is kept no longer than needed
     job.finished_at = timezone.now()
     job.save(update_fields=["result", "status", "content", "finished_at"])
+    cache.delete(import_job_progress_key(job.pk))
 
 
 def import_result_dict(result: ImportResult) -> dict:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.core.access import can, permission_required, scope_paths
-from lms.core.models import Role
 from lms.core.tabular import TableError
 from lms.users import services as users_services
 from lms.users.codes import activation_codes_issue, code_sheet_pdf
@@ -23,7 +22,7 @@ from . import selectors, services
 from .forms import AgencySearchForm, ChangeRequestDecisionForm, RosterUploadForm
 from .models import Agency, AgencyChangeRequest, ImportJob, Official
 from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
-from .rules import VIEWER_ROLES
+from .rules import IMPORTER_ROLES, VIEWER_ROLES
 
 PAGE_SIZE = 25
 
@@ -84,11 +83,13 @@ def create_accounts(request, pk):
         messages.error(request, _("Tick at least one official without a login."))
         return redirect("agencies:agency_detail", pk=agency.pk)
     officials = selectors.officials_for_accounts(
-        agency, ids=wanted, paths=scope_paths(request.user, Role.ISO_SECRETARY)
+        agency, ids=wanted, paths=scope_paths(request.user, *IMPORTER_ROLES)
     )
     if len(officials) != len(wanted):
         # An id from outside the page (another agency, another province): refuse everything.
         raise PermissionDenied("agencies.import_officials")
+    if "resend" in request.POST:
+        return _resend_activation(request, agency, officials)
     result = users_services.accounts_create(officials=officials, by=request.user)
     if "codes" in request.POST:
         return _code_sheet(request, agency, [o.pk for o in officials])
@@ -117,7 +118,7 @@ def import_officials(request):
             except TableError as exc:
                 file_error = " ".join(exc.errors)
             else:
-                paths = scope_paths(request.user, Role.ISO_SECRETARY)
+                paths = scope_paths(request.user, *IMPORTER_ROLES)
                 if len(rows) > services.BACKGROUND_ROWS:
                     upload.seek(0)
                     job = services.import_job_create(
@@ -156,9 +157,27 @@ def import_job(request, pk):
             "form": RosterUploadForm(),
             "job": job,
             "result": services.import_result_from(job.result) if finished else None,
+            "progress": None if finished else services.import_job_progress(job.pk),
             "columns": column_help(),
         },
     )
+
+
+def _resend_activation(request, agency, officials):
+    """The activation email again for the ticked logins not activated yet (one each)."""
+    sent = 0
+    for official in officials:
+        if official.user_id is None:
+            continue
+        try:
+            users_services.activation_resend(user=official.user)
+        except ValidationError as exc:
+            messages.error(request, f"{official.full_name}: {' '.join(exc.messages)}")
+        else:
+            sent += 1
+    if sent:
+        messages.success(request, _("%(count)s activation emails sent again.") % {"count": sent})
+    return redirect("agencies:agency_detail", pk=agency.pk)
 
 
 def _code_sheet(request, agency, official_ids):

@@ -17,6 +17,13 @@ class AgencyField(forms.ModelChoiceField):
         return f"{'— ' * max(obj.depth - 1, 0)}{obj.name}{code}"
 
 
+class PageField(forms.ModelChoiceField):
+    """A course page, indented by its depth in the page tree."""
+
+    def label_from_instance(self, obj):
+        return f"{'— ' * max(obj.depth - 3, 0)}{obj.title}"
+
+
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or staff code"), required=False, max_length=100)
     agency = AgencyField(
@@ -66,6 +73,20 @@ class GrantForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty for no end date. The role counts through this day."),
     )
+    page = PageField(
+        label=_("Page subtree (content editors)"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "A content editor held over a subtree edits and publishes only the pages under it. "
+            "Leave empty for every page (platform administrators only)."
+        ),
+    )
+    collection = forms.ModelChoiceField(
+        label=_("Image and document collection (content editors)"),
+        queryset=None,
+        required=False,
+    )
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -74,8 +95,13 @@ class GrantForm(forms.Form):
     )
 
     def __init__(self, *args, granter, agencies, **kwargs):
+        from .selectors import content_areas
+
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+        pages, collections = content_areas(granter)
+        self.fields["page"].queryset = pages
+        self.fields["collection"].queryset = collections
         platform = is_platform_admin(granter)
         self.fields["role"].choices = [
             (value, label) for value, label in Role.choices if platform or value != Role.ADMIN

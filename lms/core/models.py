@@ -54,6 +54,24 @@ class RoleAssignment(models.Model):
         verbose_name=_("granted by"),
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # A content editor may be held over a page subtree and an image/document collection only
+    # (Wagtail group permissions, see services.editor_scope_sync); none: every page, as before.
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("page subtree"),
+    )
+    collection = models.ForeignKey(
+        "wagtailcore.Collection",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("collection"),
+    )
     # Required for grants made in the product; grants made before it existed have none.
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
@@ -77,6 +95,10 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.agency or _("whole platform")
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    @property
+    def is_content_scoped(self) -> bool:
+        return self.page_id is not None or self.collection_id is not None
 
     @classmethod
     def active_q(cls, prefix: str = "") -> models.Q:

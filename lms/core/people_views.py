@@ -98,6 +98,8 @@ def role_grant(request, pk):
                 valid_until=form.cleaned_data["valid_until"],
                 reason=form.cleaned_data["reason"],
                 granted_by=request.user,
+                page=form.cleaned_data["page"],
+                collection=form.cleaned_data["collection"],
             )
         except ValidationError as exc:
             _refuse(form, exc)
@@ -141,4 +143,55 @@ def role_revoke(request, pk, grant_pk):
             return redirect("people:person_detail", pk=official.pk)
     for problem in [*form.non_field_errors(), *form.errors.get("reason", [])]:
         messages.error(request, problem)
+    return redirect("people:person_detail", pk=official.pk)
+
+
+@require_POST
+@permission_required("core.manage_people", get_object=_person)
+def login_create(request, pk):
+    """A login for an official of the scope, with its activation email (or a code sheet)."""
+    from lms.users.services import accounts_create
+
+    official = request.permission_object
+    if official.user_id is not None:
+        messages.error(request, _("%(person)s already has a login.") % {"person": official})
+        return redirect("people:person_detail", pk=official.pk)
+    result = accounts_create(officials=[official], by=request.user)
+    if result.mailed:
+        messages.success(
+            request,
+            _("A login is created for %(person)s; the activation email is sent to %(email)s.")
+            % {"person": official.full_name, "email": official.email},
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "A login is created for %(person)s, who has no email: print an activation code "
+                "sheet from the agency page."
+            )
+            % {"person": official.full_name},
+        )
+    return redirect("people:person_detail", pk=official.pk)
+
+
+@require_POST
+@permission_required("core.manage_people", get_object=_person)
+def activation_resend(request, pk):
+    """Send the activation email again to a login that was never activated."""
+    from lms.users.services import activation_resend as resend
+
+    official = request.permission_object
+    if official.user_id is None:
+        raise Http404
+    try:
+        message = resend(user=official.user)
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            _("A new activation email is sent to %(email)s.") % {"email": message.recipient},
+        )
     return redirect("people:person_detail", pk=official.pk)

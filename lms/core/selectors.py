@@ -69,8 +69,8 @@ def people_in_scope(
     *, prefixes, agency=None, position_kind: str = "", has_login=None, role: str = "", query=""
 ) -> QuerySet:
     """Officials with a current post inside ``prefixes`` (and ``agency``'s subtree, of
-    ``position_kind``), by name. The search folds names and staff codes in Python, over one
-    narrow query of the filtered officials: no folded column exists to match in SQL."""
+    ``position_kind``), by name. The search matches the folded name and staff code
+    (``Official.name_folded``) word by word in SQL."""
     from lms.agencies.models import Official
 
     posts = _current_posts().filter(official=OuterRef("pk"))
@@ -91,14 +91,8 @@ def people_in_scope(
             RoleAssignment.active_q(), user=OuterRef("user_id"), role=role
         )
         people = people.filter(Exists(grants))
-    words = fold(query).split()
-    if words:
-        found = [
-            pk
-            for pk, name, code in people.values_list("pk", "full_name", "staff_code")
-            if all(word in fold(f"{name} {code or ''}") for word in words)
-        ]
-        people = people.filter(pk__in=found)
+    for word in fold(query).split():
+        people = people.filter(name_folded__contains=word)
     return people.order_by("full_name", "pk")
 
 
@@ -126,7 +120,7 @@ def person_roles(*, user) -> dict:
     """A login's grants (ended ones too) and the history of its grants and revocations."""
     grants = (
         RoleAssignment.objects.filter(user=user)
-        .select_related("agency", "granted_by")
+        .select_related("agency", "granted_by", "page", "collection")
         .order_by("role", "agency__path")
     )
     history = (
@@ -135,3 +129,30 @@ def person_roles(*, user) -> dict:
         .order_by("-history_date", "-history_id")[:200]
     )
     return {"grants": list(grants), "history": list(history)}
+
+
+def content_areas(user):
+    """The course page subtrees and collections ``user`` may give content editors: all of them
+    for platform administrators; for others, those inside the subtrees and collections that a
+    platform administrator gave to editors over agencies of the user's administration scope."""
+    from wagtail.models import Collection, Page
+
+    from lms.courses.models import CourseIndexPage, CoursePage
+
+    from .access import is_platform_admin, scope_q
+    from .models import Role
+
+    pages = Page.objects.type(CourseIndexPage, CoursePage).order_by("path")
+    collections = Collection.objects.order_by("path")
+    if is_platform_admin(user):
+        return pages, collections
+    areas = RoleAssignment.objects.filter(
+        RoleAssignment.active_q(), scope_q(user, Role.PROVINCIAL_ADMIN), role=Role.EDITOR
+    ).select_related("page", "collection")
+    page_q, collection_q = Q(pk__in=[]), Q(pk__in=[])
+    for area in areas:
+        if area.page_id:
+            page_q |= Q(path__startswith=area.page.path)
+        if area.collection_id:
+            collection_q |= Q(path__startswith=area.collection.path)
+    return pages.filter(page_q), collections.filter(collection_q)

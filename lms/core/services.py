@@ -7,23 +7,45 @@ import datetime
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import forget_scopes, is_platform_admin, path_in_scope, scope_paths
+from .access import forget_scopes, is_platform_admin, path_in_scope, scope_paths, scope_q
 from .models import Role, RoleAssignment
 
 # Content editors work in Wagtail's admin through its stock groups (page, image and document
 # permissions are granted to these groups by Wagtail's own migrations).
 EDITOR_GROUPS = ("Editors",)
+# An editor held over a page subtree and/or a collection gets a Wagtail group of that scope
+# instead, named from it, shared by the editors of the same scope and deleted with its last one.
+SCOPED_PREFIX = "lms-editors"
+PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+COLLECTION_PERMISSIONS = (
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+)
 
 
 @transaction.atomic
 def role_assign(
-    *, user, role: str, agency=None, granted_by=None, valid_until=None, reason: str = ""
+    *,
+    user,
+    role: str,
+    agency=None,
+    granted_by=None,
+    valid_until=None,
+    reason: str = "",
+    page=None,
+    collection=None,
 ) -> RoleAssignment:
     """Give ``user`` the ``role`` over ``agency``'s subtree (None: platform-wide); a grant that
-    still counts is kept as it is, one that ended is renewed. No scope rule: see role_grant."""
+    still counts is kept as it is, one that ended is renewed. No scope rule: see role_grant.
+    ``page`` and ``collection`` limit a content editor to that page subtree and collection."""
     assignment = RoleAssignment.objects.filter(user=user, role=role, agency=agency).first()
     if assignment is not None and assignment.is_active:
         return assignment
@@ -31,6 +53,8 @@ def role_assign(
         assignment = RoleAssignment(user=user, role=role, agency=agency)
     else:
         assignment.granted_at = timezone.now()
+    assignment.page = page
+    assignment.collection = collection
     assignment.granted_by = granted_by
     assignment.valid_until = valid_until
     assignment.reason = reason
@@ -120,9 +144,14 @@ def role_grant(
     reason: str,
     valid_until: datetime.date | None = None,
     granted_by=None,
+    page=None,
+    collection=None,
 ) -> RoleAssignment:
     """A grant made in the product (page or command): the scope rules, a reason, no duplicate."""
     reason = (reason or "").strip()
+    _check_content_scope(
+        actor=granted_by, role=role, page=page, collection=collection, agency=agency
+    )
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role: %(role)s.") % {"role": role}})
     if not reason:
@@ -146,7 +175,64 @@ def role_grant(
         granted_by=granted_by,
         valid_until=valid_until,
         reason=reason,
+        page=page,
+        collection=collection,
     )
+
+
+def _check_content_scope(*, actor, role: str, page, collection, agency) -> None:
+    """A page subtree or collection only for content editors; below platform administrators,
+    a content editor is always held over a page subtree (never every page of the platform)."""
+    if role != Role.EDITOR:
+        if page is not None or collection is not None:
+            raise ValidationError(
+                {"page": _("A page subtree or collection is given only to content editors.")}
+            )
+        return
+    if page is not None and page.depth <= 1:
+        raise ValidationError({"page": _("Choose a page below the root of the page tree.")})
+    if actor is None or is_platform_admin(actor):
+        return
+    if agency is None:
+        raise ValidationError(
+            {"agency": _("Only platform administrators grant or revoke platform-wide roles.")}
+        )
+    if page is None:
+        raise ValidationError(
+            {
+                "page": _(
+                    "Only platform administrators make editors of every page: choose the page "
+                    "subtree this editor works in."
+                )
+            }
+        )
+    # The content areas of the actor's scope: the page subtrees and collections that a platform
+    # administrator gave to editors over agencies inside it. Nobody hands out more than those.
+    areas = RoleAssignment.objects.filter(
+        RoleAssignment.active_q(), scope_q(actor, Role.PROVINCIAL_ADMIN), role=Role.EDITOR
+    ).select_related("page", "collection")
+    pages = [a.page.path for a in areas if a.page_id]
+    if not any(page.path.startswith(path) for path in pages):
+        raise ValidationError(
+            {
+                "page": _(
+                    "%(page)s is outside the content areas of your scope (the page subtrees "
+                    "given to its editors by a platform administrator)."
+                )
+                % {"page": page.title}
+            }
+        )
+    collections = [a.collection.path for a in areas if a.collection_id]
+    if collection is not None and not any(collection.path.startswith(p) for p in collections):
+        raise ValidationError(
+            {
+                "collection": _(
+                    "%(collection)s is outside the collections given to the editors of your "
+                    "scope by a platform administrator."
+                )
+                % {"collection": collection.name}
+            }
+        )
 
 
 @transaction.atomic
@@ -171,29 +257,79 @@ def roles_sync_ended() -> int:
     """Take Wagtail's editor groups from users whose editor or admin grant has ended."""
     from lms.users.models import User
 
-    ended = User.objects.filter(
-        groups__name__in=EDITOR_GROUPS,
-        pk__in=RoleAssignment.objects.filter(
-            role__in=[Role.EDITOR, Role.ADMIN], valid_until__lt=timezone.localdate()
-        ).values("user_id"),
-    ).exclude(
-        pk__in=RoleAssignment.objects.filter(
-            RoleAssignment.active_q(), role__in=[Role.EDITOR, Role.ADMIN]
-        ).values("user_id")
+    ended = (
+        User.objects.filter(
+            Q(groups__name__in=EDITOR_GROUPS) | Q(groups__name__startswith=SCOPED_PREFIX),
+            pk__in=RoleAssignment.objects.filter(
+                role__in=[Role.EDITOR, Role.ADMIN], valid_until__lt=timezone.localdate()
+            ).values("user_id"),
+        )
+        .distinct()
+        .order_by("pk")
     )
-    users = list(ended.distinct())
-    for user in users:
+    changed = 0
+    for user in ended:
+        before = set(user.groups.values_list("pk", flat=True))
         _sync_admin_access(user)
-    return len(users)
+        changed += before != set(user.groups.values_list("pk", flat=True))
+    return changed
+
+
+def _scope_group_name(page_id, collection_id) -> str:
+    return f"{SCOPED_PREFIX} page:{page_id or '-'} collection:{collection_id or '-'}"
+
+
+def _scope_group(page, collection) -> Group:
+    """The Wagtail group of editors of ``page``'s subtree and ``collection`` (made once)."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import GroupCollectionPermission, GroupPagePermission
+
+    group, created = Group.objects.get_or_create(
+        name=_scope_group_name(getattr(page, "pk", None), getattr(collection, "pk", None))
+    )
+    if created:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+        if page is not None:
+            for codename in PAGE_PERMISSIONS:
+                GroupPagePermission.objects.create(
+                    group=group,
+                    page=page,
+                    permission=Permission.objects.get(
+                        content_type__app_label="wagtailcore", codename=codename
+                    ),
+                )
+        if collection is not None:
+            for app_label, codename in COLLECTION_PERMISSIONS:
+                GroupCollectionPermission.objects.create(
+                    group=group,
+                    collection=collection,
+                    permission=Permission.objects.get(
+                        content_type__app_label=app_label, codename=codename
+                    ),
+                )
+    return group
 
 
 def _sync_admin_access(user) -> None:
-    """Editors and platform admins get Wagtail's editor groups; others lose them."""
-    wants = RoleAssignment.objects.filter(
-        RoleAssignment.active_q(), user=user, role__in=[Role.EDITOR, Role.ADMIN]
-    ).exists()
+    """Platform admins and editors of every page get Wagtail's editor groups; editors held
+    over a page subtree or collection get that scope's group; others lose them. Scope groups
+    that nobody is left in are deleted."""
+    grants = list(
+        RoleAssignment.objects.filter(
+            RoleAssignment.active_q(), user=user, role__in=[Role.EDITOR, Role.ADMIN]
+        ).select_related("page", "collection")
+    )
+    wants = any(g.role == Role.ADMIN or not g.is_content_scoped for g in grants)
     groups = list(Group.objects.filter(name__in=EDITOR_GROUPS))
     if wants:
         user.groups.add(*groups)
     else:
         user.groups.remove(*groups)
+    scoped = [_scope_group(g.page, g.collection) for g in grants if g.is_content_scoped]
+    held = list(user.groups.filter(name__startswith=SCOPED_PREFIX))
+    user.groups.add(*scoped)
+    gone = [group for group in held if group not in scoped]
+    user.groups.remove(*gone)
+    Group.objects.filter(pk__in=[g.pk for g in gone], user__isnull=True).delete()

@@ -50,6 +50,16 @@ def activation_message(user, email: str) -> OutboxMessage:
     )
 
 
+def activation_resend_message(user, email: str, *, at) -> OutboxMessage:
+    """A new activation email asked for by a person (one per click: the key holds the time)."""
+    return OutboxMessage(
+        key=f"{ACTIVATION}:{user.pk}:resent:{at.isoformat()}",
+        kind=ACTIVATION,
+        recipient=email,
+        payload={"user": user.pk},
+    )
+
+
 @register(ACTIVATION)
 def render(message: OutboxMessage) -> Mail | None:
     """The email with a fresh link; None once the account has a password or is inactive."""

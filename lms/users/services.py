@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from lms.agencies.models import Official
 from lms.core.auth import forget_cached_user
+from lms.core.models import OutboxMessage
 from lms.core.outbox import outbox_enqueue
 
-from .activation import activation_message
+from .activation import ACTIVATION, activation_message, activation_resend_message
 from .models import User
 from .selectors import leavers
 
 BATCH = 1000
+# A new activation email for the same login no sooner than this after the last one.
+RESEND_PAUSE = datetime.timedelta(minutes=10)
 
 
 @dataclass
@@ -48,11 +52,13 @@ def accounts_create(
     only_with_email: bool = False,
     mail: bool = True,
     reason: str | None = None,
+    on_batch: Callable[[AccountsResult], None] | None = None,
 ) -> AccountsResult:
     """Give each official without a login a new account (no usable password) and queue its
     activation email (unless ``mail`` is off); ``only_with_email`` skips officials without an
     address. Runs in batches, so 20,000 officials cost a few dozen queries, not tens of
-    thousands."""
+    thousands; ``on_batch(result)`` follows each batch of BATCH accounts (their emails are queued
+    in the outbox with them)."""
     result = AccountsResult()
     pending: list[Official] = []
     for official in officials:
@@ -64,6 +70,8 @@ def accounts_create(
             pending.append(official)
     for start in range(0, len(pending), BATCH):
         _create_batch(pending[start : start + BATCH], result, by, mail=mail, reason=reason)
+        if on_batch is not None:
+            on_batch(result)
     return result
 
 
@@ -145,3 +153,37 @@ def account_reactivate(
     user.save(update_fields=["is_active", "reactivated_on"])
     forget_cached_user(user.pk)
     return user
+
+
+@transaction.atomic
+def activation_resend(*, user: User, now=None) -> OutboxMessage:
+    """Queue one new activation email for a login that was never activated (the link expired
+    or the email was lost); refused while the last one is less than RESEND_PAUSE old. Links
+    already sent keep working until a password is set; a used link stays used."""
+    now = now or timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one click at a time
+    if not user.is_active:
+        raise ValidationError(_("This login is inactive: reactivate it first."))
+    if user.has_usable_password():
+        raise ValidationError(_("This login is already activated: nothing to send."))
+    email = user.email or getattr(getattr(user, "official", None), "email", "")
+    if not email:
+        raise ValidationError(
+            _("This person has no email address: print an activation code sheet instead.")
+        )
+    recent = OutboxMessage.objects.filter(
+        kind=ACTIVATION, payload__user=user.pk, created_at__gt=now - RESEND_PAUSE
+    ).exists()
+    if recent:
+        raise ValidationError(
+            _(
+                "An activation email was queued for this person less than %(minutes)s minutes "
+                "ago; wait a little before sending another."
+            )
+            % {"minutes": int(RESEND_PAUSE.total_seconds() // 60)}
+        )
+    message = activation_resend_message(user, email, at=now)
+    message.created_at = now
+    message.next_attempt_at = now
+    outbox_enqueue(messages=[message])
+    return message

@@ -56,4 +56,16 @@ CASES += [
         "data": {"reason": ""},
         "allowed": {"admin"},
     },
+    {
+        "name": "people:login_create",
+        "kwargs": lambda world: {"pk": world[Role.LEARNER].official.pk},
+        "method": "post",
+        "allowed": {"admin"},
+    },
+    {
+        "name": "people:activation_resend",
+        "kwargs": lambda world: {"pk": world[Role.LEARNER].official.pk},
+        "method": "post",
+        "allowed": {"admin"},
+    },
 ]

@@ -161,9 +161,10 @@ def test_the_list_runs_a_fixed_number_of_queries(
     users = UserFactory._meta.model.objects.bulk_create(
         [UserFactory.build(username=f"bulk{i}", password="x") for i in range(600)]
     )
-    officials = Official.objects.bulk_create(
-        [Official(full_name=f"Cán bộ {i:04d}", staff_code=f"S{i:04d}") for i in range(1200)]
-    )
+    officials = [Official(full_name=f"Cán bộ {i:04d}", staff_code=f"S{i:04d}") for i in range(1200)]
+    for official in officials:
+        official.refold()  # bulk_create skips save()
+    officials = Official.objects.bulk_create(officials)
     for official, user in zip(officials, users, strict=False):
         official.user = user
     Official.objects.bulk_update(officials[: len(users)], ["user"])
@@ -181,6 +182,27 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(LIST, {"login": "yes", "role": Role.LEARNER, "q": "s01"})
     assert response.context["page"].paginator.count == 100
+    filters = {"agency": tree["commune_a1"].pk, "position_kind": PositionKind.SPECIALIST}
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST, {**filters, "login": "no", "q": "cán bộ S11"})
+    assert response.context["page"].paginator.count == 100  # Cán bộ 1100–1199, no login
+    assert response.context["rows"][0].full_name == "Cán bộ 1100"
+
+
+def test_the_folded_name_follows_the_name_and_is_searched_in_sql(
+    client, prov_a, staff_a, django_assert_max_num_queries
+):
+    official = staff_a.official
+    assert official.name_folded == "tran thi anh"
+    official.full_name = "Trần Thị Ánh Hồng"
+    official.staff_code = "BN-09"
+    official.save(update_fields=["full_name", "staff_code"])
+    official.refresh_from_db()
+    assert official.name_folded == "tran thi anh hong bn-09"
+    client.force_login(prov_a)
+    response = client.get(LIST, {"q": "ÁNH  hồng"})
+    assert [o.full_name for o in response.context["rows"]] == ["Trần Thị Ánh Hồng"]
+    assert client.get(LIST, {"q": "anh lan"}).context["page"].paginator.count == 0
 
 
 def test_the_pages_speak_vietnamese(client, prov_a, staff_a):

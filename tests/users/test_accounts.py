@@ -208,3 +208,78 @@ def test_login_history_writes_no_row(client, tree, make_user):
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
     assert user.history.count() == before
+
+
+def test_thousands_of_accounts_cost_a_constant_per_batch_and_mail_in_chunks(
+    tree, monkeypatch, django_assert_max_num_queries, settings
+):
+    from lms.core.outbox import outbox_send_due
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr(services, "BATCH", 100)
+    officials = [
+        Official(full_name=f"Cán bộ {n}", staff_code=f"K{n:04d}", email=f"k{n}@example.org")
+        for n in range(1050)
+    ]
+    Official.objects.bulk_create(officials)
+    batches = []
+    with django_assert_max_num_queries(11 * 9 + 3):  # 11 batches of at most 9 queries
+        result = services.accounts_create(
+            officials=Official.objects.filter(staff_code__startswith="K"),
+            on_batch=lambda r: batches.append(r.created),
+        )
+    assert result.created == result.mailed == 1050
+    assert batches == [*range(100, 1001, 100), 1050]
+    pending = OutboxMessage.objects.filter(kind="users.activation", status="pending")
+    assert pending.count() == 1050
+    # The outbox sends them in chunks, like every other notification.
+    assert outbox_send_due(limit=500) == 500
+    assert len(mail.outbox) == 500 and pending.count() == 550
+
+
+def test_a_background_import_reports_its_progress(tree, make_user, monkeypatch, client):
+    from django.core.cache import cache
+
+    from lms.agencies import services as agency_services
+
+    monkeypatch.setattr(agency_services, "PROGRESS_EVERY", 2)
+    secretary = make_user(role=Role.ISO_SECRETARY, agency=tree["province_a"])
+    rows = HEADER + "".join(f"P-{n},Cán bộ {n},p{n}@example.org,91001\n" for n in range(5))
+    job = import_job_create(
+        filename="roster.csv",
+        content=rows.encode(),
+        rows=5,
+        within_paths=[tree["province_a"].path],
+        by=secretary,
+        create_accounts=True,
+    )
+    seen = []
+    real_set = cache.set
+
+    def record(key, value, *args, **kwargs):
+        if key == agency_services.import_job_progress_key(job.pk):
+            seen.append(dict(value))
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", record)
+    import_job_run(job_id=job.pk)
+    assert [s["saved"] for s in seen] == [2, 4, 5, 5]
+    assert seen[-1] == {"saved": 5, "rows": 5, "accounts_created": 5, "activation_mails": 5}
+    assert agency_services.import_job_progress(job.pk) is None  # gone once finished
+
+    # While a job runs, its page shows the progress and the counts.
+    running = ImportJob.objects.create(
+        filename="big.csv",
+        rows=20000,
+        created_by=secretary,
+        create_accounts=True,
+        status=ImportJob.Status.RUNNING,
+    )
+    real_set(
+        agency_services.import_job_progress_key(running.pk),
+        {"saved": 20000, "rows": 20000, "accounts_created": 7000, "activation_mails": 6990},
+    )
+    client.force_login(secretary)
+    page = client.get(reverse("agencies:import_job", args=[running.pk])).content.decode()
+    assert '<progress id="import-progress" max="20000" value="20000">' in page
+    assert "7000" in page and "6990" in page

@@ -15,6 +15,8 @@ ARGUMENTS = {
     "role": "ROLE",
     "agency": "--scope",
     "valid_until": "--until",
+    "page": "--page",
+    "collection": "--collection",
     "reason": "--reason",
 }
 
@@ -30,10 +32,16 @@ class Command(BaseCommand):
         parser.add_argument("role", metavar="ROLE", help=", ".join(Role.values))
         parser.add_argument("--scope", default="", help="Administrative code of the agency.")
         parser.add_argument("--until", default="", help="Last day of the grant, dd/mm/yyyy.")
+        parser.add_argument(
+            "--page", default="", help="Content editors: id of the page subtree they edit."
+        )
+        parser.add_argument(
+            "--collection", default="", help="Content editors: name of their image collection."
+        )
         parser.add_argument("--reason", default="", help="Why the role is granted (required).")
         parser.add_argument("--by", default="", help="Username of the granting administrator.")
 
-    def handle(self, *args, user, role, scope, until, reason, by, **options):
+    def handle(self, *args, user, role, scope, until, reason, by, page, collection, **options):
         grantee = self._user(user, "USER")
         granter = self._user(by, "--by") if by else None
         if role not in Role.values:
@@ -45,6 +53,8 @@ class Command(BaseCommand):
                 valid_until = datetime.datetime.strptime(until, "%d/%m/%Y").date()
             except ValueError:
                 raise CommandError(f"--until: {until!r} is not a date dd/mm/yyyy.") from None
+        page = self._page(page) if page else None
+        collection = self._collection(collection) if collection else None
         try:
             grant = role_grant(
                 user=grantee,
@@ -53,6 +63,8 @@ class Command(BaseCommand):
                 reason=reason,
                 valid_until=valid_until,
                 granted_by=granter,
+                page=page,
+                collection=collection,
             )
         except ValidationError as exc:
             raise CommandError(
@@ -82,3 +94,20 @@ class Command(BaseCommand):
         if agency is None:
             raise CommandError(f"--scope: no current agency has the code {code!r}.")
         return agency
+
+    def _page(self, key: str):
+        from wagtail.models import Page
+
+        page = Page.objects.filter(pk=int(key)).first() if key.isdigit() else None
+        if page is None:
+            raise CommandError(f"--page: no page has the id {key!r}.")
+        return page
+
+    def _collection(self, name: str):
+        from wagtail.models import Collection
+
+        found = list(Collection.objects.filter(name=name)[:2])
+        if len(found) != 1:
+            problem = "no collection is" if not found else "more than one collection is"
+            raise CommandError(f"--collection: {problem} named {name!r}.")
+        return found[0]
