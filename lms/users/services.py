@@ -117,7 +117,10 @@ def account_for_sso(*, official: Official) -> User:
     else a new one made as ``accounts_create`` makes them (staff code as username, no usable
     password), without an activation email: the provider vouched for the person. The official's
     row is locked, so two sign-ins at once create one login."""
-    official = Official.objects.select_for_update().select_related("user").get(pk=official.pk)
+    # Only the official's row is locked (PostgreSQL locks no row of an outer join's null side).
+    official = (
+        Official.objects.select_for_update(of=("self",)).select_related("user").get(pk=official.pk)
+    )
     if official.user is None:
         accounts_create(
             officials=[official], mail=False, reason=_("account created by single sign-on")
