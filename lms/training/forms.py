@@ -207,3 +207,30 @@ class SecretaryRegisterForm(forms.Form):
             )
             .order_by("full_name", "pk")
         )
+
+
+class SessionCloseForm(forms.Form):
+    """Closing cannot be undone: it is confirmed; before the last day it needs a reason."""
+
+    reason = forms.CharField(
+        label=_("Reason for ending the session early"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have checked the lists above; close the session (this cannot be undone)."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that the session is to be closed.")},
+    )
+
+    def __init__(self, *args, early: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.early = early
+        if early:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _(
+                "Give the reason for ending the session before its last day."
+            )
+        else:
+            del self.fields["reason"]

@@ -13,16 +13,16 @@ from lms.core.tabular import xlsx_append
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
-def _agency_columns() -> list[str]:
-    """Headings of the per-agency table, shared by the XLSX and PDF exports."""
+def agency_columns() -> list[str]:
+    """Headings of the per-agency table (page, XLSX, PDF): people and person-days told apart."""
     return [
         _("Agency"),
-        _("Participants"),
-        _("Present"),
-        _("Late"),
-        _("Excused"),
-        _("Absent"),
-        _("Completed"),
+        _("Participants (people)"),
+        _("Present (person-days)"),
+        _("Late (person-days)"),
+        _("Excused (person-days)"),
+        _("Absent (person-days)"),
+        _("Completed (people)"),
     ]
 
 
@@ -81,7 +81,7 @@ def report_xlsx(report: dict) -> bytes:
         by_day.cell(row=by_day.max_row, column=1).number_format = "DD/MM/YYYY"
 
     by_agency = wb.create_sheet(_("By agency")[:31])
-    xlsx_append(by_agency, _agency_columns())
+    xlsx_append(by_agency, agency_columns())
     for row in report["by_agency"]:
         xlsx_append(
             by_agency,
@@ -149,7 +149,7 @@ def report_pdf(report: dict) -> bytes:
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, _("Attendance per agency"), new_x="LMARGIN", new_y="NEXT")
     table(
-        _agency_columns(),
+        agency_columns(),
         [
             [
                 r["agency__name"] or "",

@@ -21,6 +21,7 @@ from .models import (
     RegistrationStatus,
     SessionStatus,
     TrainingSession,
+    WalkIn,
 )
 
 
@@ -250,6 +251,12 @@ def session_report(session: TrainingSession) -> dict:
         "pre_mean": mean(pre_scores),
         "post_mean": mean(post_scores),
         "completed": sum(1 for r in registrations if r.completed),
+        # Walk-ins not matched to an official yet: they attended, but cannot complete.
+        "walk_ins": list(
+            WalkIn.objects.filter(session=session, matched_official__isnull=True)
+            .select_related("day")
+            .order_by("day__date", "full_name", "pk")
+        ),
     }
 
 

@@ -14,7 +14,7 @@ from lms.core.access import can, has_role, permission_required
 from lms.core.models import Role
 
 from . import reports, selectors, services
-from .forms import RosterUploadForm, SecretaryRegisterForm, SessionForm
+from .forms import RosterUploadForm, SecretaryRegisterForm, SessionCloseForm, SessionForm
 from .models import Registration, RegistrationStatus, TrainingSession
 
 
@@ -241,12 +241,25 @@ def secretary_register(request, pk):
 
 @permission_required("training.manage_session", get_object=_session)
 def session_close(request, pk):
+    """Show what closing will do (who completes, who does not), then close on confirmation."""
     session = request.permission_object
-    if request.method == "POST":
+    if session.is_final:
+        messages.error(request, _("This session is closed; its records can no longer be changed."))
+        return redirect("training:session_detail", pk=pk)
+    preview = services.session_close_preview(session=session)
+    form = SessionCloseForm(
+        request.POST if request.method == "POST" else None, early=preview.early
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            result = services.session_close(session=session, by=request.user)
+            result = services.session_close(
+                session=session,
+                by=request.user,
+                end_early=preview.early,
+                reason=form.cleaned_data.get("reason", ""),
+            )
         except services.TrainingError as exc:
-            messages.error(request, str(exc))
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request,
@@ -256,22 +269,23 @@ def session_close(request, pk):
                 )
                 % result,
             )
-        return redirect("training:session_detail", pk=pk)
+            return redirect("training:session_detail", pk=pk)
     return render(
         request,
         "training/session_close.html",
-        {
-            "session": session,
-            "counts": selectors.status_counts(session),
-            "day_count": session.days.count(),
-        },
+        {"session": session, "preview": preview, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
 @permission_required("training.view_report", get_object=_session)
 def session_report(request, pk):
     session = request.permission_object
-    context = {**selectors.session_report(session), "evidence": selectors.session_evidence(session)}
+    context = {
+        **selectors.session_report(session),
+        "evidence": selectors.session_evidence(session),
+        "agency_columns": reports.agency_columns(),
+    }
     return render(request, "training/session_report.html", context)
 
 

@@ -116,7 +116,8 @@ def attendance_take(request, day):
         "counts": svc.day_counts(day=day),
         "statuses": STATUS_CHOICES,
         "walk_ins": walk_ins,
-        "closed": day.session.is_final,
+        "not_yet": day.date > svc.today(),
+        "closed": day.session.is_final or day.date > svc.today(),
     }
     return render(request, "training/attendance/take.html", context)
 
@@ -166,7 +167,7 @@ def attendance_mark(request, day):
         "counts": svc.day_counts(day=day),
         "error": error,
         "q": q,
-        "closed": day.session.is_final,
+        "closed": day.session.is_final or day.date > svc.today(),
         "oob": True,
     }
     response = render(
@@ -202,18 +203,25 @@ def _qr_context(request, day):
 @trainer_view
 def checkin_display(request, day):
     """The projector page: a QR code that changes every 30 seconds."""
-    context = _qr_context(request, day)
-    context["closed"] = day.session.is_final
-    context["refresh_ms"] = 10_000
+    not_yet = day.date > svc.today()
+    closed = day.session.is_final
+    # No code for a closed session or a day still to come: learners would only be refused.
+    if closed or not_yet:
+        context = {"day": day, "session": day.session}
+    else:
+        context = _qr_context(request, day)
+    context.update(closed=closed, not_yet=not_yet, refresh_ms=5_000)
     return render(request, "training/attendance/checkin_display.html", context)
 
 
 @never_cache
 @trainer_view
 def checkin_qr(request, day):
-    """The current QR only (polled by the projector page)."""
+    """The current QR only (polled by the projector page); none for a future day."""
     if day.session.is_final:
         return HttpResponse(status=410)
+    if day.date > svc.today():
+        return HttpResponse(status=404)
     return render(request, "training/attendance/_qr.html", _qr_context(request, day))
 
 
