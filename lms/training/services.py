@@ -191,9 +191,7 @@ def session_update(
         )
     to_notify = session.registrations.filter(status__in=notifications.NOTIFY_STATUSES)
     if cancelled:
-        notifications.registrations_notify(
-            kind=notifications.CANCELLATION, registrations=to_notify
-        )
+        notifications.registrations_notify(kind=notifications.CANCELLATION, registrations=to_notify)
     elif changed and not was_draft:
         notifications.registrations_notify(
             kind=notifications.CHANGE, registrations=to_notify, revision=session.revision
@@ -722,4 +720,3 @@ def session_reopen(*, session: TrainingSession, by, reason: str) -> TrainingSess
             registration.completion_reason = ""
         _bulk_update_results(results, by=by, reason=reason)
     return session
-

@@ -247,9 +247,7 @@ def session_close(request, pk):
         messages.error(request, _("This session is closed; its records can no longer be changed."))
         return redirect("training:session_detail", pk=pk)
     preview = services.session_close_preview(session=session)
-    form = SessionCloseForm(
-        request.POST if request.method == "POST" else None, early=preview.early
-    )
+    form = SessionCloseForm(request.POST if request.method == "POST" else None, early=preview.early)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.session_close(

@@ -17,7 +17,7 @@ LATER = datetime.date(2030, 1, 1)
 
 @pytest.fixture(autouse=True)
 def training_today(monkeypatch):
-    """Set the training clock's date: ``training_today(date)``; after every factory day by default."""
+    """Set the training clock: ``training_today(date)``; after every factory day by default."""
     current = {"date": LATER}
     monkeypatch.setattr("lms.training.attendance.today", lambda: current["date"])
 

@@ -146,9 +146,10 @@ def test_trainer_views_refuse_a_future_day(world, training_today, client):
     assert client.get(reverse("training:checkin_qr", kwargs=kw)).status_code == 404
     # Today's day shows it.
     today_kw = {"pk": world["session"].pk, "day_pk": world["day"].pk}
-    assert 'id="att-qr"' in client.get(
-        reverse("training:checkin_display", kwargs=today_kw)
-    ).content.decode()
+    assert (
+        'id="att-qr"'
+        in client.get(reverse("training:checkin_display", kwargs=today_kw)).content.decode()
+    )
 
 
 def test_closing_before_the_last_day_needs_end_early_with_reason(world, training_today):
