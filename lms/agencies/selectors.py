@@ -255,8 +255,6 @@ def change_requests_for(user) -> QuerySet[AgencyChangeRequest]:
         status=ChangeRequestStatus.PENDING,
     )
     return requests.select_related("official", "agency", "current_agency").order_by("created_at")
-
-
 def officials_for_accounts(
     agency: Agency, *, ids: Iterable[int], paths: Sequence[str]
 ) -> list[Official]:

@@ -224,7 +224,10 @@ def _split(html: str, nonce: str) -> tuple:
 def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
     """Render the lesson page with markers in the learner's parts and split it (on a miss)."""
     lesson = (
-        LessonPage.objects.live().defer("body", "search_text").filter(pk=route["lesson_id"]).first()
+        LessonPage.objects.live()
+        .defer("body", "search_text")
+        .filter(pk=route["lesson_id"])
+        .first()
     )
     course = selectors.course_at(selectors.course_path_of(lesson.path)) if lesson else None
     if course is None:

@@ -153,7 +153,9 @@ def test_a_new_view_restriction_takes_the_page_off_the_fast_path(client, learner
     assert not served(response) and "password" in html.lower() and "Hồ sơ" not in html
 
 
-def test_the_slow_path_answers_what_the_fast_path_cannot(client, learner, make_user, tree, served):
+def test_the_slow_path_answers_what_the_fast_path_cannot(
+    client, learner, make_user, tree, served
+):
     course = build_course(lessons=2, open_enrolment=True)
     first, second = lessons_of(course)
     # Not enrolled yet: the slow path enrols on the first visit.
@@ -200,7 +202,9 @@ def test_opening_another_lesson_on_the_fast_path_records_it(client, learner, ser
     assert LessonProgress.objects.filter(official=learner.official, lesson=first).exists()
 
 
-def test_only_enrolled_learners_are_served_from_the_cache(client, learner, make_user, tree, served):
+def test_only_enrolled_learners_are_served_from_the_cache(
+    client, learner, make_user, tree, served
+):
     course = build_course(lessons=1, open_enrolment=False)
     lesson = lessons_of(course)[0]
     enrolment_create(official=learner.official, course=course, source=EnrolmentSource.ASSIGNED)

@@ -30,7 +30,9 @@ def world(make_user, tree):
 @pytest.fixture(autouse=True)
 def _session_day_is_today(world, monkeypatch):
     """Self check-in is open on the session day only: these tests live on that day."""
-    monkeypatch.setattr("lms.training.views_attendance.checkin_today", lambda: world["day"].date)
+    monkeypatch.setattr(
+        "lms.training.views_attendance.checkin_today", lambda: world["day"].date
+    )
 
 
 def _url(day, token):
