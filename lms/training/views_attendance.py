@@ -188,7 +188,7 @@ def _checkin_url(request, day, token) -> str:
 def _qr_context(request, day):
     token = checkin.checkin_token_issue(day=day)
     url = _checkin_url(request, day, token)
-    qr = segno.make(url, error="m")
+    qr = segno.make_qr(url, error="m")
     svg = qr.svg_inline(border=2, omitsize=True, title=_("Check-in QR code"))
     return {
         "day": day,
