@@ -118,7 +118,7 @@ def test_cards_pdf_every_qr_decodes_and_every_code_prints_beside_it(tmp_path):
     decoded = []
     for page_no, image_path in enumerate(images):
         image = cv2.imread(str(image_path))
-        for x, y, w, h in _card_boxes(page_no, len(cards)):
+        for x, y, _w, h in _card_boxes(page_no, len(cards)):
             # The left part of the card holds the QR; decode it from that crop alone.
             crop = image[
                 int(y * dpi_scale) : int((y + h) * dpi_scale),
@@ -135,7 +135,7 @@ def test_cards_pdf_every_qr_decodes_and_every_code_prints_beside_it(tmp_path):
         height = float(page.mediabox.height)
         fragments = []
 
-        def visit(text, cm, tm, font_dict, font_size, fragments=fragments):
+        def visit(text, cm, tm, font_dict, font_size, fragments=fragments, height=height):
             if text.strip():
                 # tm[4], tm[5]: the text's origin in points from the bottom left.
                 fragments.append((text.strip(), tm[4] / MM, (height - tm[5]) / MM))
