@@ -302,7 +302,8 @@ def session_report_xlsx(request, pk):
 def session_report_pdf(request, pk):
     session = request.permission_object
     response = HttpResponse(
-        reports.report_pdf(selectors.session_report(session)), content_type="application/pdf"
+        reports.report_pdf(selectors.session_report(session), signer=request.user.display_name),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.pdf"'
     return response
