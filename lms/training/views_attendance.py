@@ -431,6 +431,19 @@ def signin_sheet_pdf(request, day):
     return _pdf_response(content, f"sign-in-{session.pk}-{day.date:%Y%m%d}.pdf")
 
 
+@trainer_view
+def sheet_template(request, day):
+    """The XLSX to fill in and upload: the day's roster with an empty attendance column."""
+    response = HttpResponse(
+        sheets.sheet_template_xlsx(day=day),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="sign-in-{day.session_id}-{day.date:%Y%m%d}.xlsx"'
+    )
+    return response
+
+
 class SheetUploadForm(forms.Form):
     data_file = forms.FileField(
         label=gettext_lazy("Marked sheet (CSV or XLSX)"),

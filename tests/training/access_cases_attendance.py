@@ -93,6 +93,7 @@ CASES = [
         "scoped": True,
     },
     {"name": "training:sheet_upload", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
+    {"name": "training:sheet_template", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
     {"name": "training:walkin_add", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
     {
         "name": "training:walkin_match",
