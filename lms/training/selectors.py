@@ -103,6 +103,20 @@ def session_registrations(session: TrainingSession) -> QuerySet[Registration]:
     )
 
 
+def registrations_in_scope(session: TrainingSession, user, *roles) -> QuerySet[Registration]:
+    """The session's registrations of officials of the agencies where ``user`` holds ``roles``
+    (a secretary's own people), registered first."""
+    from lms.core.access import scope_q
+
+    return (
+        Registration.objects.filter(session=session)
+        .filter(scope_q(user, *roles))
+        .exclude(status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED])
+        .select_related("official", "agency")
+        .order_by("status", "official__full_name", "pk")
+    )
+
+
 def status_counts(session: TrainingSession) -> dict[str, int]:
     rows = (
         Registration.objects.filter(session=session).values_list("status").annotate(n=Count("pk"))

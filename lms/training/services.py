@@ -25,6 +25,7 @@ from . import notifications
 from .models import (
     ATTENDED_STATUSES,
     Registration,
+    RegistrationSource,
     RegistrationStatus,
     SessionDay,
     SessionStatus,
@@ -494,6 +495,58 @@ def waitlist_promote(*, session: TrainingSession) -> list[Registration]:
             registrations=Registration.objects.filter(pk__in=[r.pk for r in promoted]),
         )
     return promoted
+
+
+def registration_add_by_trainer(
+    *, session: TrainingSession, official: Official, by
+) -> Registration:
+    """The trainer registers a named official on the spot (they are in the room: no seat limit,
+    no deadline); recorded as added by the trainer, in the registration's history."""
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        ensure_not_final(session)
+        registration = (
+            Registration.objects.select_for_update()
+            .filter(session=session, official=official)
+            .first()
+        )
+        if registration and registration.status == RegistrationStatus.REGISTERED:
+            return registration
+        if registration is None:
+            agency_id = current_agency_ids([official.pk]).get(official.pk)
+            registration = Registration(session=session, official=official, agency_id=agency_id)
+        registration.status = RegistrationStatus.REGISTERED
+        registration.source = RegistrationSource.ADDED_BY_TRAINER
+        registration.registered_at = timezone.now()
+        registration.registered_by = by
+        registration.cancelled_at = None
+        registration._history_user = by
+        registration.save()
+    return registration
+
+
+def registration_remove(*, registration: Registration, by, reason: str) -> Registration:
+    """The trainer takes an official off the roster: cancelled, with the reason in its history.
+
+    Attendance already recorded stays (it is a record); a freed seat goes to the waiting list."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise TrainingError(_("Give the reason for removing this official from the roster."))
+    with transaction.atomic():
+        session = _lock_session(registration.session_id)
+        ensure_not_final(session)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
+            return registration
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration._history_user = by
+        registration._change_reason = (
+            _("Removed from the roster: %(reason)s") % {"reason": reason}
+        )[:100]
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        waitlist_promote(session=session)
+    return registration
 
 
 def secretary_register(*, session: TrainingSession, officials, by) -> list[Registration]:

@@ -18,6 +18,11 @@ urlpatterns: list = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/secretary-register/", views.secretary_register, name="secretary_register"),
     path("<int:pk>/close/", views.session_close, name="session_close"),
+    path(
+        "<int:pk>/registrations/<int:registration_pk>/remove/",
+        views.registration_remove,
+        name="registration_remove",
+    ),
     path("<int:pk>/report/", views.session_report, name="session_report"),
     path("<int:pk>/report.xlsx", views.session_report_xlsx, name="session_report_xlsx"),
     path("<int:pk>/report.pdf", views.session_report_pdf, name="session_report_pdf"),

@@ -129,6 +129,11 @@ def session_detail(request, pk):
         "can_report": can(user, "training.view_report", session),
         "counts": selectors.status_counts(session),
         "registrations": list(selectors.session_registrations(session)) if manage else [],
+        "my_people": (
+            list(selectors.registrations_in_scope(session, user, Role.ISO_SECRETARY))
+            if not manage and has_role(user, Role.ISO_SECRETARY)
+            else []
+        ),
     }
     return render(request, "training/session_detail.html", context)
 
@@ -237,6 +242,37 @@ def secretary_register(request, pk):
             )
             return redirect("training:session_detail", pk=pk)
     return render(request, "training/secretary_register.html", {"session": session, "form": form})
+
+
+@permission_required("training.manage_session", get_object=_session)
+def registration_remove(request, pk, registration_pk):
+    """Take an official off the roster, with the reason (kept in the registration's history)."""
+    session = request.permission_object
+    registration = get_object_or_404(
+        Registration.objects.select_related("official", "agency"),
+        pk=registration_pk,
+        session=session,
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            services.registration_remove(
+                registration=registration, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except services.TrainingError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was removed from the roster.") % {"name": registration.official},
+            )
+            return redirect("training:session_detail", pk=pk)
+    return render(
+        request,
+        "training/registration_remove.html",
+        {"session": session, "registration": registration, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @permission_required("training.manage_session", get_object=_session)
