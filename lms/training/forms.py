@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -55,11 +57,75 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{'— ' * depth}{obj.name}{f' ({obj.code})' if obj.code else ''}"
 
 
+class DayRowsWidget(forms.Widget):
+    """The session's days as rows of date and time pickers (input type=date / time).
+
+    The rows are posted as lists (day_date, day_start, day_end) and joined into the lines
+    "dd/mm/yyyy hh:mm-hh:mm" that services.parse_days reads, so errors name the row ("Line N").
+    A posted ``days`` text (the earlier form, scripts) is still accepted as it is.
+    """
+
+    template_name = "training/widgets/day_rows.html"
+    blank_rows = 2
+
+    def value_from_datadict(self, data, files, name):
+        if name in data:
+            return data.get(name)
+        dates, starts, ends = (data.getlist(key) for key in ("day_date", "day_start", "day_end"))
+        lines = []
+        for date, start, end in zip(dates, starts, ends, strict=False):
+            date, start, end = date.strip(), start.strip(), end.strip()
+            if not (date or start or end):
+                lines.append("")  # keeps the row numbers of the lines below
+                continue
+            try:
+                shown = datetime.date.fromisoformat(date).strftime("%d/%m/%Y")
+            except ValueError:
+                shown = date or "?"
+            lines.append(f"{shown} {start or '?'}-{end or '?'}")
+        return "\n".join(lines)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = []
+        for line in (value or "").splitlines():
+            match = services.DAY_LINE.match(line)
+            if match:
+                d, m, y, h1, m1, h2, m2 = match.groups()
+                rows.append(
+                    {
+                        "date": f"{int(y):04d}-{int(m):02d}-{int(d):02d}",
+                        "start": f"{int(h1):02d}:{m1}",
+                        "end": f"{int(h2):02d}:{m2}",
+                    }
+                )
+            elif line.strip():
+                rows.append({"date": "", "start": "", "end": "", "text": line.strip()})
+        rows += [{"date": "", "start": "", "end": ""}] * max(self.blank_rows, 3 - len(rows))
+        context["rows"] = [{"number": n, **row} for n, row in enumerate(rows, start=1)]
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The theme's template folder, which the form renderer does not search.
+        from django.template.loader import render_to_string
+
+        context = self.get_context(name, self.format_value(value), self.build_attrs(attrs or {}))
+        return render_to_string(self.template_name, context)
+
+    def format_value(self, value):
+        if isinstance(value, list | tuple):  # DaySpec list after cleaning
+            return services.format_days(value)
+        return value
+
+
 class SessionForm(forms.ModelForm):
     days = forms.CharField(
         label=_("Days"),
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "15/12/2026 08:00-11:30"}),
-        help_text=_("One day per line: dd/mm/yyyy hh:mm-hh:mm, e.g. 15/12/2026 08:00-11:30."),
+        widget=DayRowsWidget,
+        help_text=_(
+            "One row per day: the date, the start and end times. Leave the spare rows empty; "
+            "save and edit again for more rows."
+        ),
     )
     target_positions = forms.MultipleChoiceField(
         label=_("Target positions"),

@@ -71,6 +71,27 @@ def session_edit(request, pk):
     return _session_form(request, instance=session, initial={})
 
 
+def _over_capacity(session, counts=None) -> int:
+    """How many more officials are invited or registered than there are seats (0 if none)."""
+    if not session.capacity:
+        return 0
+    counts = counts or selectors.status_counts(session)
+    invited = sum(counts[s] for s in ("invited", "registered", "waitlisted"))
+    return max(invited - session.capacity, 0)
+
+
+def _warn_over_capacity(request, session) -> None:
+    if _over_capacity(session):
+        messages.warning(
+            request,
+            _(
+                "More officials are invited (%(invited)d) than there are seats (%(seats)d): "
+                "those who register after the seats are taken go on the waiting list."
+            )
+            % {"invited": session.capacity + _over_capacity(session), "seats": session.capacity},
+        )
+
+
 def _session_form(request, *, instance, initial, source=None):
     form = SessionForm(request.POST or None, instance=instance, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -88,6 +109,7 @@ def _session_form(request, *, instance, initial, source=None):
         except services.TrainingError as exc:
             messages.error(request, str(exc))
         else:
+            _warn_over_capacity(request, session)
             return redirect("training:session_detail", pk=session.pk)
     return render(
         request, "training/session_form.html", {"form": form, "session": instance, "source": source}
@@ -115,6 +137,7 @@ def session_detail(request, pk):
             ).count()
             + 1
         )
+    counts = selectors.status_counts(session)
     context = {
         "session": session,
         "waitlist_position": waitlist_position,
@@ -127,7 +150,8 @@ def session_detail(request, pk):
         "can_register_self": official is not None and can(user, "training.register_self", session),
         "can_secretary": can(user, "training.secretary_register", session),
         "can_report": can(user, "training.view_report", session),
-        "counts": selectors.status_counts(session),
+        "counts": counts,
+        "over_capacity": _over_capacity(session, counts) if manage else 0,
         "registrations": list(selectors.session_registrations(session)) if manage else [],
         "my_people": (
             list(selectors.registrations_in_scope(session, user, Role.ISO_SECRETARY))
@@ -152,6 +176,7 @@ def session_invite(request, pk):
             ngettext("%(n)d official was invited.", "%(n)d officials were invited.", len(created))
             % {"n": len(created)},
         )
+        _warn_over_capacity(request, session)
     return redirect("training:session_detail", pk=pk)
 
 
