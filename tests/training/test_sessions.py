@@ -255,7 +255,9 @@ def test_a_half_filled_day_row_is_named(client, trainer, tree):
     client.force_login(trainer)
     data = _form_data(tree["commune_a1"])
     del data["days"]
-    data.update(day_date=["2026-12-15", "2026-12-16"], day_start=["08:00", ""], day_end=["11:30", ""])
+    data.update(
+        day_date=["2026-12-15", "2026-12-16"], day_start=["08:00", ""], day_end=["11:30", ""]
+    )
     response = client.post(reverse("training:session_create"), data)
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["days"])
