@@ -8,6 +8,7 @@ app_name = "training"
 urlpatterns: list = [
     path("", views.session_list, name="session_list"),
     path("new/", views.session_create, name="session_create"),
+    path("agencies.json", views.agency_search, name="agency_search"),
     path("<int:pk>/", views.session_detail, name="session_detail"),
     path("<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("<int:pk>/copy/", views.session_copy, name="session_copy"),

@@ -48,6 +48,30 @@ def session_list(request):
 
 
 @permission_required("training.create_session")
+def agency_search(request):
+    """JSON for the session form's agency pickers: agencies in the user's trainer scope whose
+    name contains, or code starts with, ``q`` (20 at most)."""
+    from django.db.models import Q
+    from django.http import JsonResponse
+
+    from .forms import ID_TEXT, agencies_in_scope, agency_ref
+
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    results = []
+    if len(q) >= 2:
+        ref = q.lstrip("#")
+        match = Q(name__icontains=q) | Q(code__startswith=q)
+        if q.startswith("#") and ID_TEXT.fullmatch(ref):
+            match |= Q(pk=int(ref))
+        agencies = agencies_in_scope(request.user, Role.TRAINER).filter(match)[:20]
+        results = [
+            {"ref": agency_ref(a), "name": a.name, "code": a.code, "depth": a.depth}
+            for a in agencies
+        ]
+    return JsonResponse({"results": results})
+
+
+@permission_required("training.create_session")
 def session_create(request):
     return _session_form(request, instance=None, initial={})
 

@@ -73,6 +73,20 @@ def _option_value(page, select: str, text: str) -> str:
     return option.get_attribute("value")
 
 
+def _pick_agency(page, name: str, code: str) -> None:
+    """Type into an agency picker and choose the unit with ``code`` from its suggestions."""
+    field = page.locator(f"input[name={name}]")
+    assert field.get_attribute("role") == "combobox", "the agency picker script did not run"
+    field.fill("")
+    field.press_sequentially(code[:4], delay=50)
+    option = page.locator(
+        f"#{field.get_attribute('aria-controls')} [role=option]", has_text=f"({code})"
+    )
+    option.first.wait_for()
+    check_a11y(page, context=f"agency picker {name} open")
+    option.first.click()
+
+
 def _message(page) -> str:
     return " ".join(page.locator(".message, [role=status], [role=alert]").all_inner_texts())
 
@@ -135,20 +149,17 @@ def test_trainer_schedules_learner_checks_in_trainer_closes(new_context, server_
     assert course_values, "no course to link the session to"
     trainer.select_option("select[name=course]", value=course_values[0])
     trainer.fill("input[name=title]", title)
-    trainer.select_option(
-        "select[name=host_agency]",
-        value=_option_value(trainer, "select[name=host_agency]", f"({TARGET_CODE})"),
-    )
+    # Agency pickers: type part of the code, choose the unit from the suggestions.
+    _pick_agency(trainer, "host_agency", TARGET_CODE)
+    assert trainer.locator("input[name=host_agency]").input_value() == TARGET_CODE
     trainer.fill("input[name=venue]", "Hội trường tầng 3, Ủy ban nhân dân phường")
     # The days: date and time pickers, one row per day.
     trainer.locator("input[name=day_date]").first.fill(today.isoformat())
     trainer.locator("input[name=day_start]").first.fill(start)
     trainer.locator("input[name=day_end]").first.fill("23:59")
     trainer.fill("input[name=capacity]", "30")
-    trainer.select_option(
-        "select[name=target_agencies]",
-        value=[_option_value(trainer, "select[name=target_agencies]", f"({TARGET_CODE})")],
-    )
+    _pick_agency(trainer, "target_agencies", TARGET_CODE)
+    assert trainer.locator("input[name=target_agencies]").input_value().split() == [TARGET_CODE]
     trainer.select_option("select[name=target_positions]", value=LEARNER_POSITIONS)
     trainer.fill("input[name=registration_deadline]", f"{today.isoformat()}T23:59")
     trainer.select_option("select[name=status]", value="open")
@@ -378,9 +389,9 @@ def test_projector_fits_the_screen(new_context, server_env, size):
     # As large as the screen allows: at least 60 % of the height.
     assert box["height"] >= 0.6 * height, box
     sizes = trainer.evaluate(
-        "() => ({sw: document.documentElement.scrollWidth, sh: document.documentElement.scrollHeight,"
-        " cw: document.documentElement.clientWidth, ch: document.documentElement.clientHeight,"
-        " vw: window.innerWidth, vh: window.innerHeight})"
+        "() => { const d = document.documentElement; return {sw: d.scrollWidth,"
+        " sh: d.scrollHeight, cw: d.clientWidth, ch: d.clientHeight,"
+        " vw: window.innerWidth, vh: window.innerHeight}; }"
     )
     assert sizes["sw"] <= sizes["cw"] and sizes["sh"] <= sizes["ch"], sizes
     assert sizes["cw"] == sizes["vw"] and sizes["ch"] == sizes["vh"], f"scrollbars: {sizes}"

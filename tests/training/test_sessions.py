@@ -280,3 +280,35 @@ def test_warning_when_more_are_invited_than_seats(client, trainer, tree):
     session.save()
     page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
     assert 'id="over-capacity"' not in page
+
+
+def test_agency_pickers_take_codes_and_the_search_is_scoped(client, trainer, tree):
+    """Plain inputs of agency codes (no select of thousands of units); the JSON search behind
+    the picker returns only agencies in the trainer's scope."""
+    client.force_login(trainer)
+    page = client.get(reverse("training:session_create")).content.decode()
+    assert 'name="host_agency"' in page and 'data-agency-picker="single"' in page
+    assert (
+        'data-agency-picker="multiple"' in page
+        and "<option" not in page.split("host_agency")[1][:300]
+    )
+    data = _form_data(tree["commune_a1"], host_agency="91001", target_agencies="91001, 91002")
+    response = client.post(reverse("training:session_create"), data)
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert session.host_agency == tree["commune_a1"]
+    assert set(session.target_agencies.all()) == {tree["commune_a1"], tree["commune_a2"]}
+    # Editing shows the codes back.
+    edit = client.get(reverse("training:session_edit", args=[session.pk])).content.decode()
+    assert 'value="91001"' in edit
+    # A code outside the scope is named in the error.
+    bad = _form_data(tree["commune_a1"], target_agencies="91001 92001")
+    response = client.post(reverse("training:session_create"), bad)
+    assert response.status_code == 200
+    assert "92001" in str(response.context["form"].errors["target_agencies"])
+
+    found = client.get(reverse("training:agency_search"), {"q": "Xã"}).json()["results"]
+    assert {r["ref"] for r in found} == {"91001", "91002"}  # not Xã B1 of province B
+    by_code = client.get(reverse("training:agency_search"), {"q": "9100"}).json()["results"]
+    assert {r["ref"] for r in by_code} == {"91001", "91002"}
+    assert client.get(reverse("training:agency_search"), {"q": "X"}).json()["results"] == []
