@@ -27,6 +27,7 @@ from .models import (
     AttendanceMethod,
     AttendanceStatus,
     Registration,
+    RegistrationSource,
     RegistrationStatus,
     SessionDay,
     WalkIn,
@@ -51,11 +52,55 @@ class MarkResult:
     changed: bool  # False when the row already had this status (an idempotent repeat)
 
 
+def today() -> datetime.date:
+    """The local date; attendance can be taken for this day and the days before it."""
+    return timezone.localdate()
+
+
+class FutureDayError(AttendanceError):
+    pass
+
+
 def _check_open(day: SessionDay) -> None:
     if day.session.is_final:
         raise SessionClosedError(
             _("This session is closed: its attendance can no longer be changed.")
         )
+    if day.date > today():
+        raise FutureDayError(
+            _("The day %(date)s has not come yet: attendance for it cannot be taken.")
+            % {"date": f"{day.date:%d/%m/%Y}"}
+        )
+
+
+# Registrations that become REGISTERED when their official is marked present or late.
+REGISTER_ON_ATTENDANCE = (RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED)
+
+
+def _register_on_attendance(registration: Registration, *, by, at, source: str) -> None:
+    """Whoever attended counts: an invited (or waitlisted) official marked present is registered.
+
+    The registration records how (``source``) and who did it; its history keeps the change.
+    """
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status not in REGISTER_ON_ATTENDANCE:
+        return
+    registration.status = RegistrationStatus.REGISTERED
+    registration.source = source
+    registration.registered_by = by
+    registration.registered_at = at
+    registration.cancelled_at = None
+    registration._history_user = by
+    registration.save(
+        update_fields=[
+            "status",
+            "source",
+            "registered_by",
+            "registered_at",
+            "cancelled_at",
+            "updated_at",
+        ]
+    )
 
 
 def _change(
@@ -95,6 +140,13 @@ def attendance_mark(
         raise AttendanceError(_("Unknown attendance status."))
     at = at or timezone.now()
     with transaction.atomic():
+        if status in ATTENDED_STATUSES and registration.status in REGISTER_ON_ATTENDANCE:
+            source = (
+                RegistrationSource.WALK_IN
+                if method == AttendanceMethod.WALK_IN
+                else RegistrationSource.ON_THE_DAY
+            )
+            _register_on_attendance(registration, by=by, at=at, source=source)
         attendance, created = Attendance.objects.get_or_create(
             day=day,
             registration=registration,
@@ -232,13 +284,29 @@ def walkin_match(*, walk_in: WalkIn, official: Official, by) -> Registration:
             defaults={
                 "agency": assignment.agency if assignment else None,
                 "status": RegistrationStatus.REGISTERED,
+                "source": RegistrationSource.WALK_IN,
                 "registered_by": by,
                 "registered_at": now,
             },
         )
-        if registration.status not in ROSTER_STATUSES:
+        if registration.status != RegistrationStatus.REGISTERED:
+            # They attended: whatever the invitation's state, they are registered now.
             registration.status = RegistrationStatus.REGISTERED
-            registration.save(update_fields=["status", "updated_at"])
+            registration.source = RegistrationSource.WALK_IN
+            registration.registered_by = by
+            registration.registered_at = now
+            registration.cancelled_at = None
+            registration._history_user = by
+            registration.save(
+                update_fields=[
+                    "status",
+                    "source",
+                    "registered_by",
+                    "registered_at",
+                    "cancelled_at",
+                    "updated_at",
+                ]
+            )
         note = _("Walk-in %(name)s matched to %(official)s") % {
             "name": walk_in.full_name,
             "official": official.full_name,

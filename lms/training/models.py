@@ -138,6 +138,8 @@ class TrainingSession(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
+    # Set when the session was closed before its last day ("end early"): why it was.
+    ended_early_reason = models.CharField(_("reason for ending early"), max_length=500, blank=True)
 
     # The check-in secret stays out of the history; updated_at would only add noise.
     history = HistoricalRecords(excluded_fields=["checkin_secret", "updated_at"])
@@ -191,6 +193,15 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class RegistrationSource(models.TextChoices):
+    """How a registration came to be REGISTERED, when it was not the official or a secretary."""
+
+    USUAL = "", _("Invitation or registration")
+    ON_THE_DAY = "on_the_day", _("Registered by the trainer on the day (marked present)")
+    ADDED_BY_TRAINER = "trainer", _("Added to the roster by the trainer")
+    WALK_IN = "walk_in", _("Walk-in")
+
+
 class Registration(models.Model):
     """One official on one session; the agency is the one they belonged to at the time."""
 
@@ -237,6 +248,9 @@ class Registration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("registered by"),
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=RegistrationSource.choices, default="", blank=True
     )
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     # Waitlist order: first come, first promoted.

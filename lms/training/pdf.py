@@ -59,7 +59,8 @@ def _new_pdf(orientation: str) -> FPDF:
 
 def _qr_png(data: str, scale: int = 6) -> io.BytesIO:
     out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="png", scale=scale, border=1)
+    # make_qr, not make: short codes would come out as Micro QR, which phone cameras do not read.
+    segno.make_qr(data, error="m").save(out, kind="png", scale=scale, border=2)
     out.seek(0)
     return out
 
@@ -146,18 +147,34 @@ def roster_cards_pdf(*, session_title: str, cards: Sequence[Card]) -> bytes:
         pdf.set_dash_pattern(dash=1.5, gap=1.5)
         pdf.rect(x, y, card_w, card_h)
         pdf.set_dash_pattern()
-        pdf.image(_qr_png(card.code), x=x + 4, y=y + (card_h - qr_size) / 2, w=qr_size)
+        qr_x, qr_y = x + 4, y + (card_h - qr_size) / 2
+        pdf.image(_qr_png(card.code), x=qr_x, y=qr_y, w=qr_size)
+        # Every line is placed at an explicit x and y inside this card's text column: ln() and
+        # new_x would send the cursor back to the page's left margin, over the left card's QR.
         text_x = x + qr_size + 8
         text_w = card_w - qr_size - 12
-        pdf.set_xy(text_x, y + 8)
-        pdf.set_font(FONT, "B", 12)
-        pdf.multi_cell(text_w, 6, card.full_name, align="L", new_x="LEFT", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
-        pdf.multi_cell(text_w, 5, card.agency, align="L", new_x="LEFT", new_y="NEXT")
-        pdf.ln(2)
-        pdf.set_font(FONT, "", 8)
-        pdf.multi_cell(text_w, 4, session_title, align="L", new_x="LEFT", new_y="NEXT")
-        pdf.ln(2)
-        pdf.set_font(FONT, "", 8)
-        pdf.multi_cell(text_w, 4, card.code, align="L", new_x="LEFT", new_y="NEXT")
+        bottom = y + card_h - 4
+        line_y = y + 8
+        for text, style, size, height, gap, max_lines in (
+            (card.full_name, "B", 12, 6, 1, 2),
+            (card.agency, "", 9, 5, 2, 3),
+            (session_title, "", 8, 4, 2, 3),
+        ):
+            if not text:
+                continue
+            pdf.set_font(FONT, style, size)
+            lines = pdf.multi_cell(text_w, height, text, dry_run=True, output="LINES")
+            if len(lines) > max_lines:
+                lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip() + "…"]
+            for line in lines:
+                if line_y + height > bottom - 7:  # keep the code's line free
+                    break
+                pdf.set_xy(text_x, line_y)
+                pdf.cell(text_w, height, line, align="L")
+                line_y += height
+            line_y += gap
+        # The code, in a monospaced-looking bold line at the foot of the text column, always set.
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_xy(text_x, bottom - 6)
+        pdf.cell(text_w, 6, card.code, align="L")
     return bytes(pdf.output())

@@ -21,6 +21,7 @@ from .models import (
     RegistrationStatus,
     SessionStatus,
     TrainingSession,
+    WalkIn,
 )
 
 
@@ -99,6 +100,20 @@ def session_registrations(session: TrainingSession) -> QuerySet[Registration]:
             attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED_STATUSES))
         )
         .order_by("status", "registered_at", "official__full_name", "pk")
+    )
+
+
+def registrations_in_scope(session: TrainingSession, user, *roles) -> QuerySet[Registration]:
+    """The session's registrations of officials of the agencies where ``user`` holds ``roles``
+    (a secretary's own people), registered first."""
+    from lms.core.access import scope_q
+
+    return (
+        Registration.objects.filter(session=session)
+        .filter(scope_q(user, *roles))
+        .exclude(status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED])
+        .select_related("official", "agency")
+        .order_by("status", "official__full_name", "pk")
     )
 
 
@@ -250,6 +265,12 @@ def session_report(session: TrainingSession) -> dict:
         "pre_mean": mean(pre_scores),
         "post_mean": mean(post_scores),
         "completed": sum(1 for r in registrations if r.completed),
+        # Walk-ins not matched to an official yet: they attended, but cannot complete.
+        "walk_ins": list(
+            WalkIn.objects.filter(session=session, matched_official__isnull=True)
+            .select_related("day")
+            .order_by("day__date", "full_name", "pk")
+        ),
     }
 
 

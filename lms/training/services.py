@@ -20,10 +20,12 @@ from lms.agencies.services import pad_code
 from lms.core.tabular import TableError, read_table
 from lms.core.text import fold
 
+from . import attendance as attendance_clock
 from . import notifications
 from .models import (
     ATTENDED_STATUSES,
     Registration,
+    RegistrationSource,
     RegistrationStatus,
     SessionDay,
     SessionStatus,
@@ -495,6 +497,58 @@ def waitlist_promote(*, session: TrainingSession) -> list[Registration]:
     return promoted
 
 
+def registration_add_by_trainer(
+    *, session: TrainingSession, official: Official, by
+) -> Registration:
+    """The trainer registers a named official on the spot (they are in the room: no seat limit,
+    no deadline); recorded as added by the trainer, in the registration's history."""
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        ensure_not_final(session)
+        registration = (
+            Registration.objects.select_for_update()
+            .filter(session=session, official=official)
+            .first()
+        )
+        if registration and registration.status == RegistrationStatus.REGISTERED:
+            return registration
+        if registration is None:
+            agency_id = current_agency_ids([official.pk]).get(official.pk)
+            registration = Registration(session=session, official=official, agency_id=agency_id)
+        registration.status = RegistrationStatus.REGISTERED
+        registration.source = RegistrationSource.ADDED_BY_TRAINER
+        registration.registered_at = timezone.now()
+        registration.registered_by = by
+        registration.cancelled_at = None
+        registration._history_user = by
+        registration.save()
+    return registration
+
+
+def registration_remove(*, registration: Registration, by, reason: str) -> Registration:
+    """The trainer takes an official off the roster: cancelled, with the reason in its history.
+
+    Attendance already recorded stays (it is a record); a freed seat goes to the waiting list."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise TrainingError(_("Give the reason for removing this official from the roster."))
+    with transaction.atomic():
+        session = _lock_session(registration.session_id)
+        ensure_not_final(session)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
+            return registration
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration._history_user = by
+        registration._change_reason = (
+            _("Removed from the roster: %(reason)s") % {"reason": reason}
+        )[:100]
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        waitlist_promote(session=session)
+    return registration
+
+
 def secretary_register(*, session: TrainingSession, officials, by) -> list[Registration]:
     """An ISO secretary registers officials (scope checked by the caller/form)."""
     return [registration_register(session=session, official=o, by=by) for o in officials]
@@ -529,65 +583,142 @@ def _bulk_update_results(registrations: list[Registration], *, by, reason: str =
     )
 
 
-def session_close(*, session: TrainingSession, by) -> dict:
+@dataclass
+class CloseOutcome:
+    registration: Registration
+    completed: bool
+    reason: str
+    percent: Decimal
+    passed: bool | None
+
+
+@dataclass
+class ClosePreview:
+    """What closing would do now: who completes, who does not (nothing is written)."""
+
+    day_count: int
+    last_day: datetime.date | None
+    early: bool  # today is before the last day: closing needs "end early" with a reason
+    completing: list[CloseOutcome]
+    not_completing: list[CloseOutcome]
+    not_taking_part: list[Registration]
+    unmatched_walk_ins: list
+
+
+def _close_outcomes(session: TrainingSession) -> tuple[int, list[CloseOutcome], list]:
+    """The closing result of every registered official, and the invited/waitlisted ones."""
+    day_count = session.days.count()
+    checker = _post_test_checker() if session.post_test_id else None
+    registrations = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
+        .select_related("official", "agency")
+        .annotate(
+            attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED_STATUSES))
+        )
+        .order_by("official__full_name", "pk")
+    )
+    outcomes = []
+    for registration in registrations:
+        percent = (
+            (Decimal(registration.attended) * 100 / day_count).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            if day_count
+            else Decimal(0)
+        )
+        attended_ok = day_count > 0 and percent >= session.min_attendance_percent
+        passed = None
+        if checker is not None:
+            passed = bool(checker(official=registration.official, quiz=session.post_test))
+        if not attended_ok:
+            completed = False
+            reason = _("Attendance %(percent)s %% is below the required %(required)d %%.") % {
+                "percent": f"{percent:.0f}",
+                "required": session.min_attendance_percent,
+            }
+        elif passed is False:
+            completed, reason = False, _("The post-test was not passed.")
+        else:
+            completed = True
+            reason = (
+                _("Attendance and post-test requirements met.")
+                if passed
+                else _("Attendance requirement met.")
+            )
+        outcomes.append(CloseOutcome(registration, completed, reason, percent, passed))
+    # Those still waiting or invited (and never marked present) did not take part.
+    absent = list(
+        Registration.objects.filter(
+            session=session,
+            status__in=[RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED],
+        )
+        .select_related("official", "agency")
+        .order_by("official__full_name", "pk")
+    )
+    return day_count, outcomes, absent
+
+
+def _last_day(session: TrainingSession) -> datetime.date | None:
+    return session.days.order_by("-date").values_list("date", flat=True).first()
+
+
+def session_close_preview(*, session: TrainingSession) -> ClosePreview:
+    from .models import WalkIn
+
+    day_count, outcomes, absent = _close_outcomes(session)
+    last_day = _last_day(session)
+    return ClosePreview(
+        day_count=day_count,
+        last_day=last_day,
+        early=last_day is not None and attendance_clock.today() < last_day,
+        completing=[o for o in outcomes if o.completed],
+        not_completing=[o for o in outcomes if not o.completed],
+        not_taking_part=absent,
+        unmatched_walk_ins=list(
+            WalkIn.objects.filter(session=session, matched_official__isnull=True).select_related(
+                "day"
+            )
+        ),
+    )
+
+
+def session_close(
+    *, session: TrainingSession, by, end_early: bool = False, reason: str = ""
+) -> dict:
     """Close the session: compute attendance and completion for every registered official.
 
     Present and late count as attended. Completed registrations send ``session_completed``.
-    Closed sessions are final. Returns counts.
+    Closed sessions are final. Before the session's last day, closing is refused unless
+    ``end_early`` is given with a ``reason`` (kept on the session and in its history).
+    Returns counts.
     """
+    reason = " ".join((reason or "").split())
     with transaction.atomic():
         session = _lock_session(session.pk)
         ensure_not_final(session)
-        day_count = session.days.count()
-        checker = _post_test_checker() if session.post_test_id else None
-        registrations = list(
-            Registration.objects.filter(session=session, status=RegistrationStatus.REGISTERED)
-            .select_related("official")
-            .annotate(
-                attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED_STATUSES))
-            )
-        )
-        completed = []
-        for registration in registrations:
-            percent = (
-                (Decimal(registration.attended) * 100 / day_count).quantize(
-                    Decimal("0.01"), ROUND_HALF_UP
+        last_day = _last_day(session)
+        early = last_day is not None and attendance_clock.today() < last_day
+        if early and not end_early:
+            raise TrainingError(
+                _(
+                    "The session's last day is %(date)s: it cannot be closed before then "
+                    "unless you end it early and give the reason."
                 )
-                if day_count
-                else Decimal(0)
+                % {"date": f"{last_day:%d/%m/%Y}"}
             )
-            attended_ok = day_count > 0 and percent >= session.min_attendance_percent
-            passed = None
-            if checker is not None:
-                passed = bool(checker(official=registration.official, quiz=session.post_test))
-            registration.attendance_percent = percent
-            registration.post_test_passed = passed
-            if not attended_ok:
-                registration.completed = False
-                registration.completion_reason = _(
-                    "Attendance %(percent)s %% is below the required %(required)d %%."
-                ) % {
-                    "percent": f"{percent:.0f}",
-                    "required": session.min_attendance_percent,
-                }
-            elif passed is False:
-                registration.completed = False
-                registration.completion_reason = _("The post-test was not passed.")
-            else:
-                registration.completed = True
-                registration.completion_reason = (
-                    _("Attendance and post-test requirements met.")
-                    if passed
-                    else _("Attendance requirement met.")
-                )
+        if early and not reason:
+            raise TrainingError(_("Give the reason for ending the session early."))
+        _day_count, outcomes, absent = _close_outcomes(session)
+        registrations, completed = [], []
+        for outcome in outcomes:
+            registration = outcome.registration
+            registration.attendance_percent = outcome.percent
+            registration.post_test_passed = outcome.passed
+            registration.completed = outcome.completed
+            registration.completion_reason = outcome.reason
+            registrations.append(registration)
+            if outcome.completed:
                 completed.append(registration)
-        # Those still waiting or invited did not take part.
-        absent = list(
-            Registration.objects.filter(
-                session=session,
-                status__in=[RegistrationStatus.INVITED, RegistrationStatus.WAITLISTED],
-            )
-        )
         for registration in absent:
             registration.completed = False
             registration.completion_reason = _("Did not take part.")
@@ -595,8 +726,13 @@ def session_close(*, session: TrainingSession, by) -> dict:
         session.status = SessionStatus.CLOSED
         session.closed_at = timezone.now()
         session.closed_by = by
+        session.ended_early_reason = reason if early else ""
         session._history_user = by
-        session.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        if early:
+            session._change_reason = (_("Ended early: %(reason)s") % {"reason": reason})[:100]
+        session.save(
+            update_fields=["status", "closed_at", "closed_by", "ended_early_reason", "updated_at"]
+        )
         for registration in completed:
             session_completed.send(sender=TrainingSession, registration=registration)
     return {"registered": len(registrations), "completed": len(completed)}
@@ -623,9 +759,12 @@ def session_reopen(*, session: TrainingSession, by, reason: str) -> TrainingSess
         session.status = before or SessionStatus.SCHEDULED
         session.closed_at = None
         session.closed_by = None
+        session.ended_early_reason = ""
         session._history_user = by
         session._change_reason = reason
-        session.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+        session.save(
+            update_fields=["status", "closed_at", "closed_by", "ended_early_reason", "updated_at"]
+        )
         results = list(Registration.objects.filter(session=session, completed__isnull=False))
         for registration in results:
             registration.attendance_percent = None

@@ -43,6 +43,47 @@ STATUS_WORDS = {
 }
 
 
+TEMPLATE_STATUSES = ("có mặt", "đi muộn", "vắng có phép", "vắng")
+
+
+def sheet_template_xlsx(*, day: SessionDay) -> bytes:
+    """The upload template for ``day``: the roster numbered as on the printed sheet, a status
+    column to fill (with a drop-down list of the accepted words), bold headers, set widths."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from lms.core.tabular import xlsx_append
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{day.date:%d-%m-%Y}"
+    xlsx_append(ws, ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị", "Điểm danh"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    entries = day_roster(day=day)
+    for entry in entries:
+        xlsx_append(ws, [entry.number, entry.staff_code, entry.full_name, entry.agency, ""])
+    for letter, width in zip("ABCDE", (6, 14, 32, 40, 16), strict=True):
+        ws.column_dimensions[letter].width = width
+    choices = DataValidation(
+        type="list",
+        formula1='"' + ",".join(TEMPLATE_STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("Attendance"),
+        error=_("Choose: có mặt, đi muộn, vắng có phép or vắng."),
+    )
+    ws.add_data_validation(choices)
+    choices.add(f"E2:E{max(len(entries), 1) + 1 + 20}")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 class SheetError(Exception):
     """The sheet was refused; ``errors`` lists every problem, each naming the file and row."""
 

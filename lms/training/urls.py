@@ -8,6 +8,7 @@ app_name = "training"
 urlpatterns: list = [
     path("", views.session_list, name="session_list"),
     path("new/", views.session_create, name="session_create"),
+    path("agencies.json", views.agency_search, name="agency_search"),
     path("<int:pk>/", views.session_detail, name="session_detail"),
     path("<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("<int:pk>/copy/", views.session_copy, name="session_copy"),
@@ -18,6 +19,11 @@ urlpatterns: list = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/secretary-register/", views.secretary_register, name="secretary_register"),
     path("<int:pk>/close/", views.session_close, name="session_close"),
+    path(
+        "<int:pk>/registrations/<int:registration_pk>/remove/",
+        views.registration_remove,
+        name="registration_remove",
+    ),
     path("<int:pk>/report/", views.session_report, name="session_report"),
     path("<int:pk>/report.xlsx", views.session_report_xlsx, name="session_report_xlsx"),
     path("<int:pk>/report.pdf", views.session_report_pdf, name="session_report_pdf"),

@@ -15,7 +15,9 @@ urlpatterns: list = [
     path(f"{day}scan/", views.card_scan, name="card_scan"),
     path(f"{day}sign-in-sheet.pdf", views.signin_sheet_pdf, name="signin_sheet_pdf"),
     path(f"{day}sign-in-sheet/upload/", views.sheet_upload, name="sheet_upload"),
+    path(f"{day}sign-in-sheet/template.xlsx", views.sheet_template, name="sheet_template"),
     path(f"{day}walk-ins/add/", views.walkin_add, name="walkin_add"),
+    path(f"{day}roster/add/", views.roster_add, name="roster_add"),
     path(
         "<int:pk>/evidence/<int:evidence_pk>/",
         views.attendance_evidence,

@@ -14,7 +14,7 @@ from lms.core.access import can, has_role, permission_required
 from lms.core.models import Role
 
 from . import reports, selectors, services
-from .forms import RosterUploadForm, SecretaryRegisterForm, SessionForm
+from .forms import RosterUploadForm, SecretaryRegisterForm, SessionCloseForm, SessionForm
 from .models import Registration, RegistrationStatus, TrainingSession
 
 
@@ -48,6 +48,30 @@ def session_list(request):
 
 
 @permission_required("training.create_session")
+def agency_search(request):
+    """JSON for the session form's agency pickers: agencies in the user's trainer scope whose
+    name contains, or code starts with, ``q`` (20 at most)."""
+    from django.db.models import Q
+    from django.http import JsonResponse
+
+    from .forms import ID_TEXT, agencies_in_scope, agency_ref
+
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    results = []
+    if len(q) >= 2:
+        ref = q.lstrip("#")
+        match = Q(name__icontains=q) | Q(code__startswith=q)
+        if q.startswith("#") and ID_TEXT.fullmatch(ref):
+            match |= Q(pk=int(ref))
+        agencies = agencies_in_scope(request.user, Role.TRAINER).filter(match)[:20]
+        results = [
+            {"ref": agency_ref(a), "name": a.name, "code": a.code, "depth": a.depth}
+            for a in agencies
+        ]
+    return JsonResponse({"results": results})
+
+
+@permission_required("training.create_session")
 def session_create(request):
     return _session_form(request, instance=None, initial={})
 
@@ -71,6 +95,27 @@ def session_edit(request, pk):
     return _session_form(request, instance=session, initial={})
 
 
+def _over_capacity(session, counts=None) -> int:
+    """How many more officials are invited or registered than there are seats (0 if none)."""
+    if not session.capacity:
+        return 0
+    counts = counts or selectors.status_counts(session)
+    invited = sum(counts[s] for s in ("invited", "registered", "waitlisted"))
+    return max(invited - session.capacity, 0)
+
+
+def _warn_over_capacity(request, session) -> None:
+    if _over_capacity(session):
+        messages.warning(
+            request,
+            _(
+                "More officials are invited (%(invited)d) than there are seats (%(seats)d): "
+                "those who register after the seats are taken go on the waiting list."
+            )
+            % {"invited": session.capacity + _over_capacity(session), "seats": session.capacity},
+        )
+
+
 def _session_form(request, *, instance, initial, source=None):
     form = SessionForm(request.POST or None, instance=instance, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -88,6 +133,7 @@ def _session_form(request, *, instance, initial, source=None):
         except services.TrainingError as exc:
             messages.error(request, str(exc))
         else:
+            _warn_over_capacity(request, session)
             return redirect("training:session_detail", pk=session.pk)
     return render(
         request, "training/session_form.html", {"form": form, "session": instance, "source": source}
@@ -115,6 +161,7 @@ def session_detail(request, pk):
             ).count()
             + 1
         )
+    counts = selectors.status_counts(session)
     context = {
         "session": session,
         "waitlist_position": waitlist_position,
@@ -127,8 +174,14 @@ def session_detail(request, pk):
         "can_register_self": official is not None and can(user, "training.register_self", session),
         "can_secretary": can(user, "training.secretary_register", session),
         "can_report": can(user, "training.view_report", session),
-        "counts": selectors.status_counts(session),
+        "counts": counts,
+        "over_capacity": _over_capacity(session, counts) if manage else 0,
         "registrations": list(selectors.session_registrations(session)) if manage else [],
+        "my_people": (
+            list(selectors.registrations_in_scope(session, user, Role.ISO_SECRETARY))
+            if not manage and has_role(user, Role.ISO_SECRETARY)
+            else []
+        ),
     }
     return render(request, "training/session_detail.html", context)
 
@@ -147,6 +200,7 @@ def session_invite(request, pk):
             ngettext("%(n)d official was invited.", "%(n)d officials were invited.", len(created))
             % {"n": len(created)},
         )
+        _warn_over_capacity(request, session)
     return redirect("training:session_detail", pk=pk)
 
 
@@ -240,13 +294,55 @@ def secretary_register(request, pk):
 
 
 @permission_required("training.manage_session", get_object=_session)
-def session_close(request, pk):
+def registration_remove(request, pk, registration_pk):
+    """Take an official off the roster, with the reason (kept in the registration's history)."""
     session = request.permission_object
+    registration = get_object_or_404(
+        Registration.objects.select_related("official", "agency"),
+        pk=registration_pk,
+        session=session,
+    )
+    error = ""
     if request.method == "POST":
         try:
-            result = services.session_close(session=session, by=request.user)
+            services.registration_remove(
+                registration=registration, by=request.user, reason=request.POST.get("reason", "")
+            )
         except services.TrainingError as exc:
-            messages.error(request, str(exc))
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was removed from the roster.") % {"name": registration.official},
+            )
+            return redirect("training:session_detail", pk=pk)
+    return render(
+        request,
+        "training/registration_remove.html",
+        {"session": session, "registration": registration, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@permission_required("training.manage_session", get_object=_session)
+def session_close(request, pk):
+    """Show what closing will do (who completes, who does not), then close on confirmation."""
+    session = request.permission_object
+    if session.is_final:
+        messages.error(request, _("This session is closed; its records can no longer be changed."))
+        return redirect("training:session_detail", pk=pk)
+    preview = services.session_close_preview(session=session)
+    form = SessionCloseForm(request.POST if request.method == "POST" else None, early=preview.early)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.session_close(
+                session=session,
+                by=request.user,
+                end_early=preview.early,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request,
@@ -256,22 +352,23 @@ def session_close(request, pk):
                 )
                 % result,
             )
-        return redirect("training:session_detail", pk=pk)
+            return redirect("training:session_detail", pk=pk)
     return render(
         request,
         "training/session_close.html",
-        {
-            "session": session,
-            "counts": selectors.status_counts(session),
-            "day_count": session.days.count(),
-        },
+        {"session": session, "preview": preview, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
 @permission_required("training.view_report", get_object=_session)
 def session_report(request, pk):
     session = request.permission_object
-    context = {**selectors.session_report(session), "evidence": selectors.session_evidence(session)}
+    context = {
+        **selectors.session_report(session),
+        "evidence": selectors.session_evidence(session),
+        "agency_columns": reports.agency_columns(),
+    }
     return render(request, "training/session_report.html", context)
 
 
@@ -290,7 +387,8 @@ def session_report_xlsx(request, pk):
 def session_report_pdf(request, pk):
     session = request.permission_object
     response = HttpResponse(
-        reports.report_pdf(selectors.session_report(session)), content_type="application/pdf"
+        reports.report_pdf(selectors.session_report(session), signer=request.user.display_name),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.pdf"'
     return response

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from lms.agencies.models import Official
+from lms.agencies.models import Assignment, Official
 from lms.core.access import can, is_platform_admin, require, scope_q
 from lms.core.models import Role
 from lms.core.text import parse_id
@@ -116,7 +116,8 @@ def attendance_take(request, day):
         "counts": svc.day_counts(day=day),
         "statuses": STATUS_CHOICES,
         "walk_ins": walk_ins,
-        "closed": day.session.is_final,
+        "not_yet": day.date > svc.today(),
+        "closed": day.session.is_final or day.date > svc.today(),
     }
     return render(request, "training/attendance/take.html", context)
 
@@ -166,7 +167,7 @@ def attendance_mark(request, day):
         "counts": svc.day_counts(day=day),
         "error": error,
         "q": q,
-        "closed": day.session.is_final,
+        "closed": day.session.is_final or day.date > svc.today(),
         "oob": True,
     }
     response = render(
@@ -187,7 +188,7 @@ def _checkin_url(request, day, token) -> str:
 def _qr_context(request, day):
     token = checkin.checkin_token_issue(day=day)
     url = _checkin_url(request, day, token)
-    qr = segno.make(url, error="m")
+    qr = segno.make_qr(url, error="m")
     svg = qr.svg_inline(border=2, omitsize=True, title=_("Check-in QR code"))
     return {
         "day": day,
@@ -202,18 +203,25 @@ def _qr_context(request, day):
 @trainer_view
 def checkin_display(request, day):
     """The projector page: a QR code that changes every 30 seconds."""
-    context = _qr_context(request, day)
-    context["closed"] = day.session.is_final
-    context["refresh_ms"] = 10_000
+    not_yet = day.date > svc.today()
+    closed = day.session.is_final
+    # No code for a closed session or a day still to come: learners would only be refused.
+    if closed or not_yet:
+        context = {"day": day, "session": day.session}
+    else:
+        context = _qr_context(request, day)
+    context.update(closed=closed, not_yet=not_yet, refresh_ms=5_000)
     return render(request, "training/attendance/checkin_display.html", context)
 
 
 @never_cache
 @trainer_view
 def checkin_qr(request, day):
-    """The current QR only (polled by the projector page)."""
+    """The current QR only (polled by the projector page); none for a future day."""
     if day.session.is_final:
         return HttpResponse(status=410)
+    if day.date > svc.today():
+        return HttpResponse(status=404)
     return render(request, "training/attendance/_qr.html", _qr_context(request, day))
 
 
@@ -423,6 +431,19 @@ def signin_sheet_pdf(request, day):
     return _pdf_response(content, f"sign-in-{session.pk}-{day.date:%Y%m%d}.pdf")
 
 
+@trainer_view
+def sheet_template(request, day):
+    """The XLSX to fill in and upload: the day's roster with an empty attendance column."""
+    response = HttpResponse(
+        sheets.sheet_template_xlsx(day=day),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="sign-in-{day.session_id}-{day.date:%Y%m%d}.xlsx"'
+    )
+    return response
+
+
 class SheetUploadForm(forms.Form):
     data_file = forms.FileField(
         label=gettext_lazy("Marked sheet (CSV or XLSX)"),
@@ -525,15 +546,72 @@ def walkin_add(request, day):
     return render(request, "training/attendance/walkin_add.html", context)
 
 
-def _candidates(user, q: str):
+def _candidates(user, q: str, within=None):
     """Officials in the user's trainer scope whose name or staff code matches ``q`` (20 at most)."""
     if len(q) < 2:
         return []
-    officials = Official.objects.all()
+    officials = Official.objects.all() if within is None else within
     if not is_platform_admin(user):
         officials = officials.filter(scope_q(user, Role.TRAINER, field="assignments__agency"))
     officials = officials.filter(Q(full_name__icontains=q) | Q(staff_code__iexact=q) | Q(phone=q))
     return list(officials.distinct().order_by("full_name", "pk")[:20])
+
+
+def _session_area_q(session) -> Q:
+    """Officials now posted in the session's target agencies (or its host) subtrees."""
+    from .services import _current_assignments_q
+
+    paths = [a.path for a in session.target_agencies.all()] or [session.host_agency.path]
+    area = Q()
+    for path in paths:
+        area |= Q(agency__path__startswith=path)
+    current = Assignment.objects.filter(_current_assignments_q(timezone.localdate()))
+    return Q(pk__in=current.filter(area).values("official_id"))
+
+
+@trainer_view
+def roster_add(request, day):
+    """The trainer registers a named official on the spot: search the session's area, pick one."""
+    from . import services
+
+    session = day.session
+    if request.method == "POST":
+        official_pk = parse_id(request.POST.get("official"))
+        if official_pk is None:
+            return _bad_id(request, "official")
+        official = get_object_or_404(
+            Official.objects.filter(_session_area_q(session)), pk=official_pk
+        )
+        if not _official_in_scope(request.user, official):
+            raise PermissionDenied("official outside scope")
+        try:
+            services.registration_add_by_trainer(
+                session=session, official=official, by=request.user
+            )
+        except services.TrainingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("%(name)s is registered and on the roster.") % {"name": official}
+            )
+        return redirect(_take_url(day))
+    q = request.GET.get("q", "").strip()
+    registered = Registration.objects.filter(
+        session=session, status__in=svc.ROSTER_STATUSES
+    ).values("official_id")
+    candidates = _candidates(
+        request.user,
+        q,
+        within=Official.objects.filter(_session_area_q(session)).exclude(pk__in=registered),
+    )
+    context = {
+        "day": day,
+        "session": session,
+        "q": q,
+        "candidates": candidates,
+        "closed": session.is_final,
+    }
+    return render(request, "training/attendance/roster_add.html", context)
 
 
 def walkin_match(request, pk, walkin_pk):

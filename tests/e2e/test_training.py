@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, check_a11y, login, submit
+from .conftest import ARTIFACTS, check_a11y, login, manage_shell, submit
 
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 # The demo learner works in "Ủy ban nhân dân phường Bắc Giang", a unit below the ward "Phường
@@ -73,6 +73,20 @@ def _option_value(page, select: str, text: str) -> str:
     return option.get_attribute("value")
 
 
+def _pick_agency(page, name: str, code: str) -> None:
+    """Type into an agency picker and choose the unit with ``code`` from its suggestions."""
+    field = page.locator(f"input[name={name}]")
+    assert field.get_attribute("role") == "combobox", "the agency picker script did not run"
+    field.fill("")
+    field.press_sequentially(code[:4], delay=50)
+    option = page.locator(
+        f"#{field.get_attribute('aria-controls')} [role=option]", has_text=f"({code})"
+    )
+    option.first.wait_for()
+    check_a11y(page, context=f"agency picker {name} open")
+    option.first.click()
+
+
 def _message(page) -> str:
     return " ".join(page.locator(".message, [role=status], [role=alert]").all_inner_texts())
 
@@ -113,7 +127,6 @@ def test_trainer_schedules_learner_checks_in_trainer_closes(new_context, server_
     # Today, from the top of this hour to 23:59; late only after 2 hours, so a check-in during
     # this test is "present" whatever the time of day.
     start = now.replace(minute=0).strftime("%H:%M")
-    days_text = f"{today:%d/%m/%Y} {start}-23:59"
 
     trainer_ctx = new_context()
     trainer = trainer_ctx.new_page()
@@ -136,17 +149,17 @@ def test_trainer_schedules_learner_checks_in_trainer_closes(new_context, server_
     assert course_values, "no course to link the session to"
     trainer.select_option("select[name=course]", value=course_values[0])
     trainer.fill("input[name=title]", title)
-    trainer.select_option(
-        "select[name=host_agency]",
-        value=_option_value(trainer, "select[name=host_agency]", f"({TARGET_CODE})"),
-    )
+    # Agency pickers: type part of the code, choose the unit from the suggestions.
+    _pick_agency(trainer, "host_agency", TARGET_CODE)
+    assert trainer.locator("input[name=host_agency]").input_value() == TARGET_CODE
     trainer.fill("input[name=venue]", "Hội trường tầng 3, Ủy ban nhân dân phường")
-    trainer.fill("textarea[name=days]", days_text)
+    # The days: date and time pickers, one row per day.
+    trainer.locator("input[name=day_date]").first.fill(today.isoformat())
+    trainer.locator("input[name=day_start]").first.fill(start)
+    trainer.locator("input[name=day_end]").first.fill("23:59")
     trainer.fill("input[name=capacity]", "30")
-    trainer.select_option(
-        "select[name=target_agencies]",
-        value=[_option_value(trainer, "select[name=target_agencies]", f"({TARGET_CODE})")],
-    )
+    _pick_agency(trainer, "target_agencies", TARGET_CODE)
+    assert trainer.locator("input[name=target_agencies]").input_value().split() == [TARGET_CODE]
     trainer.select_option("select[name=target_positions]", value=LEARNER_POSITIONS)
     trainer.fill("input[name=registration_deadline]", f"{today.isoformat()}T23:59")
     trainer.select_option("select[name=status]", value="open")
@@ -254,6 +267,12 @@ def test_trainer_schedules_learner_checks_in_trainer_closes(new_context, server_
     trainer.goto(session_url)
     with trainer.expect_navigation():
         trainer.locator("main a[href$='/close/']").click()
+    # The close page says who will complete, by name, and asks to confirm.
+    assert learner_name in trainer.locator("#close-completing").inner_text()
+    check_a11y(trainer, context="close page")
+    submit(trainer, "main form button[type=submit]")
+    assert "/close/" in trainer.url, "closed without the confirmation"
+    trainer.check("input[name=confirm]")
     submit(trainer, "main form button[type=submit]")
     assert trainer.url == session_url
     assert "1/1" in _message(trainer), _message(trainer)  # completed / registered
@@ -321,11 +340,68 @@ def test_checkin_refused_on_another_day(new_context):
     assert f"{today:%d/%m/%Y}" not in day, "the demo session has a day today; nothing to check"
     with trainer.expect_navigation():
         trainer.locator("nav.att-tools a[href$='/checkin/display/']").click()
-    checkin_url = trainer.locator("#att-qr .att-qr-url a").get_attribute("href")
+    # No code is shown ahead of the day (learners would only be refused), and none is served.
+    assert trainer.locator("#att-qr").count() == 0
+    assert trainer.locator("main svg").count() == 0
+    assert trainer.locator("main [role=alert]").count() == 1
+    check_a11y(trainer, context="projector page, day still to come")
+    qr_url = trainer.url.replace("/checkin/display/", "/checkin/qr/")
+    assert trainer.request.get(qr_url).status == 404
+    # Nor can the trainer mark anyone for that day.
+    trainer.go_back()
+    assert trainer.locator("#att-roster button[name=status]").count() == 0
 
-    learner = _login_page(new_context, "learner", viewport={"width": 390, "height": 844})
-    response = learner.goto(checkin_url)
-    # Never confirm here: if the product accepts it, the demo data must not get an attendance.
-    assert learner.locator("main form button[type=submit]").count() == 0
-    assert response.status in (400, 403)
-    assert learner.locator("main [role=alert]").count() == 1
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_projector_fits_the_screen(new_context, server_env, size):
+    """The projector page at projector sizes: no site menu, the whole QR on screen, no scrollbars,
+    and the count of check-ins refreshing (from a script file: the CSP forbids inline ones)."""
+    width, height = size
+    title = f"Tập huấn máy chiếu {uuid.uuid4().hex[:6]}"
+    manage_shell(
+        server_env,
+        "import datetime\n"
+        "from django.utils import timezone\n"
+        "from lms.agencies.models import Agency\n"
+        "from lms.training.models import TrainingSession, SessionDay\n"
+        "from lms.users.models import User\n"
+        f"host = Agency.objects.filter(code={TARGET_CODE!r}).first()\n"
+        f"s = TrainingSession.objects.create(title={title!r}, host_agency=host, status='open')\n"
+        "s.trainers.add(User.objects.get(username='trainer'))\n"
+        "SessionDay.objects.create(session=s, date=timezone.localdate(),"
+        " start_time=datetime.time(0, 0), end_time=datetime.time(23, 59))\n",
+    )
+    trainer = _login_page(new_context, "trainer", viewport={"width": width, "height": height})
+    _open_sessions_from_menu(trainer)
+    with trainer.expect_navigation():
+        trainer.get_by_role("link", name=title).first.click()
+    with trainer.expect_navigation():
+        trainer.locator("main a[href*='/attendance/']").first.click()
+    with trainer.expect_navigation():
+        trainer.locator("nav.att-tools a[href$='/checkin/display/']").click()
+    assert trainer.locator("header.site-header, nav.site-nav").count() == 0, "site menu shown"
+    assert title in trainer.locator("h1").inner_text()
+    assert f"{datetime.datetime.now(TZ).date():%d/%m/%Y}" in trainer.locator("main").inner_text()
+    box = trainer.locator("#att-qr svg").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
+    # As large as the screen allows: at least 60 % of the height.
+    assert box["height"] >= 0.6 * height, box
+    sizes = trainer.evaluate(
+        "() => { const d = document.documentElement; return {sw: d.scrollWidth,"
+        " sh: d.scrollHeight, cw: d.clientWidth, ch: d.clientHeight,"
+        " vw: window.innerWidth, vh: window.innerHeight}; }"
+    )
+    assert sizes["sw"] <= sizes["cw"] and sizes["sh"] <= sizes["ch"], sizes
+    assert sizes["cw"] == sizes["vw"] and sizes["ch"] == sizes["vh"], f"scrollbars: {sizes}"
+    assert "0" in trainer.locator(".att-qr-count").inner_text()
+    check_a11y(trainer, context=f"projector page {width}×{height}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    trainer.screenshot(path=str(ARTIFACTS / f"projector-{width}x{height}.png"))
+    # The code refreshes by itself (checkin-display.js polls the QR fragment).
+    first = trainer.locator("#att-qr .att-qr-url a").get_attribute("href")
+    with trainer.expect_response(lambda r: "/checkin/qr/" in r.url, timeout=15_000):
+        pass
+    assert trainer.locator("#att-qr svg").count() == 1
+    assert first

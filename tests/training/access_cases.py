@@ -22,6 +22,7 @@ def _pk(world):
 CASES = [
     {"name": "training:session_list", "allowed": EVERYONE},
     {"name": "training:session_create", "allowed": MANAGERS},
+    {"name": "training:agency_search", "allowed": MANAGERS},
     {
         "name": "training:session_detail",
         "kwargs": _pk,

@@ -93,7 +93,18 @@ CASES = [
         "scoped": True,
     },
     {"name": "training:sheet_upload", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
+    {"name": "training:sheet_template", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
     {"name": "training:walkin_add", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
+    {"name": "training:roster_add", "kwargs": _day_kwargs, "allowed": TRAINERS, "scoped": True},
+    {
+        "name": "training:registration_remove",
+        "kwargs": lambda world: {
+            "pk": _objects(world)["session"].pk,
+            "registration_pk": _objects(world)["registration"].pk,
+        },
+        "allowed": TRAINERS,
+        "scoped": True,
+    },
     {
         "name": "training:walkin_match",
         "kwargs": lambda world: {

@@ -113,7 +113,7 @@ def test_close_view_confirms_then_closes(client, tree, trainer):
     assert client.get(url).status_code == 200
     session.refresh_from_db()
     assert session.status == SessionStatus.OPEN
-    client.post(url)
+    client.post(url, {"confirm": "on"})
     session.refresh_from_db()
     assert session.status == SessionStatus.CLOSED
 

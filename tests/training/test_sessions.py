@@ -225,3 +225,90 @@ def test_day_with_attendance_cannot_be_removed(trainer, tree):
             days=services.parse_days("02/12/2026 08:00-11:30"),
         )
     assert session.days.count() == 2
+
+
+def test_days_are_picked_as_date_and_time_rows(client, trainer, tree):
+    """The form shows date and time pickers; the rows are saved as the session's days."""
+    client.force_login(trainer)
+    page = client.get(reverse("training:session_create")).content.decode()
+    assert 'type="date" name="day_date"' in page and 'type="time" name="day_start"' in page
+    data = _form_data(tree["commune_a1"])
+    del data["days"]
+    data.update(
+        day_date=["2026-12-15", "", "2026-12-16"],
+        day_start=["08:00", "", "13:30"],
+        day_end=["11:30", "", "17:00"],
+    )
+    response = client.post(reverse("training:session_create"), data)
+    assert response.status_code == 302
+    days = list(TrainingSession.objects.get().days.all())
+    assert [(d.date, d.start_time, d.end_time) for d in days] == [
+        (datetime.date(2026, 12, 15), datetime.time(8, 0), datetime.time(11, 30)),
+        (datetime.date(2026, 12, 16), datetime.time(13, 30), datetime.time(17, 0)),
+    ]
+    # Editing shows them back in the pickers, plus empty rows.
+    edit = client.get(reverse("training:session_edit", args=[days[0].session_id])).content.decode()
+    assert 'value="2026-12-16"' in edit and 'value="13:30"' in edit
+
+
+def test_a_half_filled_day_row_is_named(client, trainer, tree):
+    client.force_login(trainer)
+    data = _form_data(tree["commune_a1"])
+    del data["days"]
+    data.update(
+        day_date=["2026-12-15", "2026-12-16"], day_start=["08:00", ""], day_end=["11:30", ""]
+    )
+    response = client.post(reverse("training:session_create"), data)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["days"])
+    assert "2" in errors and "16/12/2026" in errors
+    assert not TrainingSession.objects.exists()
+
+
+def test_warning_when_more_are_invited_than_seats(client, trainer, tree):
+    session = session_with_days(tree["commune_a1"], days=1, capacity=2)
+    for _ in range(3):
+        RegistrationFactory(session=session, status="invited")
+    client.force_login(trainer)
+    page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
+    assert 'id="over-capacity"' in page
+    # Saving the form with more invited than seats warns too; with enough seats, no warning.
+    data = _form_data(tree["commune_a1"], capacity="2")
+    response = client.post(reverse("training:session_edit", args=[session.pk]), data, follow=True)
+    assert any(m.level_tag == "warning" for m in response.context["messages"])
+    session.capacity = 3
+    session.save()
+    page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
+    assert 'id="over-capacity"' not in page
+
+
+def test_agency_pickers_take_codes_and_the_search_is_scoped(client, trainer, tree):
+    """Plain inputs of agency codes (no select of thousands of units); the JSON search behind
+    the picker returns only agencies in the trainer's scope."""
+    client.force_login(trainer)
+    page = client.get(reverse("training:session_create")).content.decode()
+    assert 'name="host_agency"' in page and 'data-agency-picker="single"' in page
+    assert (
+        'data-agency-picker="multiple"' in page
+        and "<option" not in page.split("host_agency")[1][:300]
+    )
+    data = _form_data(tree["commune_a1"], host_agency="91001", target_agencies="91001, 91002")
+    response = client.post(reverse("training:session_create"), data)
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert session.host_agency == tree["commune_a1"]
+    assert set(session.target_agencies.all()) == {tree["commune_a1"], tree["commune_a2"]}
+    # Editing shows the codes back.
+    edit = client.get(reverse("training:session_edit", args=[session.pk])).content.decode()
+    assert 'value="91001"' in edit
+    # A code outside the scope is named in the error.
+    bad = _form_data(tree["commune_a1"], target_agencies="91001 92001")
+    response = client.post(reverse("training:session_create"), bad)
+    assert response.status_code == 200
+    assert "92001" in str(response.context["form"].errors["target_agencies"])
+
+    found = client.get(reverse("training:agency_search"), {"q": "Xã"}).json()["results"]
+    assert {r["ref"] for r in found} == {"91001", "91002"}  # not Xã B1 of province B
+    by_code = client.get(reverse("training:agency_search"), {"q": "9100"}).json()["results"]
+    assert {r["ref"] for r in by_code} == {"91001", "91002"}
+    assert client.get(reverse("training:agency_search"), {"q": "X"}).json()["results"] == []

@@ -164,3 +164,38 @@ def test_over_size_sheet_is_refused(client, world):
     assert response.status_code == 400
     assert "big.csv" in response.content.decode() and "5 MB" in response.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_upload_template_lists_the_roster_and_imports_once_filled(client, world):
+    """The XLSX template next to the upload: the day's roster, bold headers, a status list;
+    filled in and uploaded, it marks everyone (issue 12)."""
+    day = world["day"]
+    client.force_login(world["trainer"])
+    page = client.get(_url(day)).content.decode()
+    template_url = _url(day, "training:sheet_template")
+    assert template_url in page
+    response = client.get(template_url)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    assert [c.value for c in sheet[1]] == ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị", "Điểm danh"]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.column_dimensions["C"].width >= 30
+    roster = day_roster(day=day)
+    assert [sheet.cell(row=r, column=3).value for r in range(2, 2 + len(roster))] == [
+        e.full_name for e in roster
+    ]
+    validation = sheet.data_validations.dataValidation[0]
+    assert "vắng có phép" in validation.formula1 and "E2" in str(validation.sqref)
+    # The trainer fills the status column and uploads the file as it is.
+    words = ["có mặt", "đi muộn", "vắng có phép", "vắng", "có mặt"]
+    for row, word in zip(range(2, 2 + len(roster)), words, strict=True):
+        sheet.cell(row=row, column=5, value=word)
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("mau.xlsx", out.getvalue())
+    response = client.post(_url(day), {"data_file": upload, "evidence": _scan()})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    statuses = sorted(Attendance.objects.filter(day=day).values_list("status", flat=True))
+    assert statuses == sorted(["present", "late", "excused", "absent", "present"])
