@@ -18,10 +18,17 @@ def on_session_completed(sender, registration=None, **kwargs) -> None:
     """A closed session's completed registration: one background batch for the whole roster."""
     if registration is None:
         return
+    from .models import IssueBatch
     from .services import batch_for_session
 
-    session = registration.session
-    batch_for_session(session=session, by=session.closed_by)
+    # Sent once per completed registration inside the closing transaction: the first creates the
+    # session's queued batch, the others find it (one query each, the session is not loaded).
+    queued = IssueBatch.objects.filter(
+        session_id=registration.session_id, status=IssueBatch.Status.QUEUED
+    )
+    if not queued.exists():
+        session = registration.session
+        batch_for_session(session=session, by=session.closed_by)
 
 
 def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
