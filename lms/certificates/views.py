@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_ratelimit import ALL
@@ -16,6 +21,7 @@ from django_ratelimit.core import is_ratelimited
 from lms.agencies.selectors import official_for_user
 from lms.core.access import permission_required
 from lms.core.auth import client_ip
+from lms.core.release import release
 from lms.training.models import TrainingSession
 
 from . import selectors, services
@@ -154,9 +160,26 @@ def _verify_limited(request) -> bool:
     )
 
 
+CSRF_SLOT = "\x00csrf\x00"
+VERIFY_HTML_SECONDS = 3600
+
+
+def _plain_visit(request) -> bool:
+    """Logged out, no message waiting: the page is the same for every such visitor but for the
+    CSRF token of the header's language form."""
+    if request.user.is_authenticated or "messages" in request.COOKIES:
+        return False
+    session = getattr(request, "session", None)
+    return session is None or not session.session_key or "_messages" not in session
+
+
 @require_GET
 def verify(request, code):
-    """Public: is this certificate genuine and valid? Shows nothing personal beyond the name."""
+    """Public: is this certificate genuine and valid? Shows nothing personal beyond the name.
+
+    For logged-out visitors the rendered page is cached per code, state, language and release
+    with a slot for the CSRF token (as lesson pages are, lms/courses/pagecache.py); revocation
+    and expiry change the state, so they never show a stale page."""
     if _verify_limited(request):
         return render(request, "certificates/verify_limited.html", status=429)
     code = normalise(code)
@@ -170,4 +193,16 @@ def verify(request, code):
         state = "expired"
     else:
         state = "valid"
-    return render(request, "certificates/verify.html", {"c": data, "state": state})
+    context = {"c": data, "state": state}
+    if not _plain_visit(request):
+        return render(request, "certificates/verify.html", context)
+    key = f"certificates:verify-html:{code}:{state}:{get_language()}:{release()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "certificates/verify.html", {**context, "csrf_token": CSRF_SLOT}, request=request
+        )
+        cache.set(key, html, VERIFY_HTML_SECONDS)
+    response = HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response

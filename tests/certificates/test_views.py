@@ -166,3 +166,18 @@ def test_trainer_sees_batch_progress_on_the_session_page(client, make_user, tree
     fragment = client.get(reverse("certificates:session_progress", args=[session.pk]))
     body = fragment.content.decode()
     assert "300" in body and "data-poll" not in body
+
+
+def test_cached_verify_page_carries_each_visitors_own_csrf_token(client, issued):
+    import re
+
+    from django.test import Client
+
+    first = _verify(client, issued.code).content.decode()
+    other = _verify(Client(), issued.code).content.decode()
+    tokens = [
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        for page in (first, other)
+    ]
+    assert tokens[0] != tokens[1]
+    assert "\x00" not in other and "Nguyễn Thị Hồng Nhung" in other
