@@ -59,6 +59,7 @@ urlpatterns = [
     path("quizzes/", include("lms.quizzes.urls")),
     path("sessions/", include("lms.training.urls")),
     path("competencies/", include("lms.competencies.urls")),
+    path("", include("lms.certificates.urls")),  # /certificates/… and /verify/<code>/
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

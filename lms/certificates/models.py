@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 
 def certificate_storage():
@@ -245,3 +246,72 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+class CertificateRule(models.Model):
+    """Whether a course issues certificates, per way of completing it. No row: both on."""
+
+    course = models.OneToOneField(
+        "courses.CoursePage",
+        on_delete=models.CASCADE,
+        related_name="certificate_rule",
+        verbose_name=_("course"),
+    )
+    self_paced = models.BooleanField(
+        _("issue on completing the course online"),
+        default=True,
+        help_text=_("All lessons done and the final quiz passed, as the completion rule says."),
+    )
+    sessions = models.BooleanField(
+        _("issue on completing a training session"),
+        default=True,
+        help_text=_("Registrations completed when a session of this course is closed."),
+    )
+
+    class Meta:
+        verbose_name = _("certificate rule")
+        verbose_name_plural = _("certificate rules")
+
+    def __str__(self) -> str:
+        return str(self.course)
+
+
+class CertificateNotice(models.Model):
+    """A notice about a certificate that is due once (reminders, expiry): the row is the marker."""
+
+    class Kind(models.TextChoices):
+        REMIND_90 = "remind_90", _("Reminder 90 days before expiry")
+        REMIND_30 = "remind_30", _("Reminder 30 days before expiry")
+        EXPIRED = "expired", _("Expired")
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="notices", verbose_name=_("certificate")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certificate notice")
+        verbose_name_plural = _("certificate notices")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "kind"], name="certificate_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.kind}"
+
+
+@register_setting(icon="doc-full")
+class CertificateSettings(BaseGenericSetting):
+    """What every certificate prints about who issues it; administrators edit it in Settings."""
+
+    issuer_name = models.CharField(
+        _("issuing body"), max_length=255, default="Ban Chỉ đạo ISO 9001 tỉnh"
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=200, default="Nguyễn Văn An")
+    signer_title = models.CharField(
+        _("signer's title"), max_length=200, default="Trưởng Ban Chỉ đạo ISO"
+    )
+
+    class Meta:
+        verbose_name = _("certificate settings")

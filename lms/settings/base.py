@@ -341,6 +341,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.courses.tasks.publish_scheduled",
         "schedule": 60.0,
     },
+    # Certificates: reminders 90 and 30 days before expiry, then the expiry notice (once each).
+    "certificates-send-reminders": {
+        "task": "lms.certificates.tasks.send_expiry_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "certificates-process-expired": {
+        "task": "lms.certificates.tasks.process_expired",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # Close timed quiz attempts whose deadline passed while nobody touched them.
     "quizzes-close-expired": {
         "task": "lms.quizzes.tasks.close_expired_sittings",
@@ -396,6 +405,8 @@ AXES_CLIENT_IP_CALLABLE = "lms.core.auth.client_ip"
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
 # Password reset requests per client and per address per hour (django-ratelimit).
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/h")
+# Public certificate verification lookups per client (django-ratelimit).
+# CERTIFICATE_VERIFY_RATE (lookups per client, shared by the page and its JSON/JWT forms): below.
 # Printed activation codes (lms/users/codes.py): days valid, attempts per client.
 ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
 ACTIVATION_CODE_RATE = os.environ.get("ACTIVATION_CODE_RATE", "10/h")

@@ -180,3 +180,63 @@ def checkin_count(day_id: int) -> None:
     print(f"BENCH distinct={per.count()}")
     users = rows.values_list("registration__official__user__username", flat=True).distinct()
     print(f"BENCH recorded={','.join(sorted(u for u in users if u))}")
+
+
+def verify_code() -> None:
+    """The demo learner's certificate (load_demo issues it): the verify page's bench target."""
+    from lms.certificates.models import Certificate
+
+    certificate = Certificate.objects.filter(official__user__username="learner").first()
+    if certificate is not None:
+        print(f"BENCH verify_url=/verify/{certificate.code}/")
+
+
+def certificate_batch(size: int = 300) -> None:
+    """Issue a closed session's certificates for ``size`` officials, PDFs included, in this one
+    process (one worker); prints the time taken."""
+    import time
+
+    from django.utils import timezone
+
+    from lms.agencies.models import Agency
+    from lms.certificates.models import Certificate, IssueBatch
+    from lms.certificates.services import batch_run
+    from lms.courses.models import CoursePage
+    from lms.training.models import Registration, TrainingSession
+
+    course = CoursePage.objects.live().filter(code="ISO-NT").first()
+    agency = Agency.objects.filter(code="27").first() or Agency.objects.order_by("path").first()
+    stamp = timezone.now().strftime("%H%M%S%f")
+    session = TrainingSession.objects.create(
+        title=f"Bench: cấp {size} giấy chứng nhận {stamp}",
+        course=course,
+        host_agency=agency,
+        status="closed",
+        closed_at=timezone.now(),
+    )
+    people = _officials_with_sessions(f"benchg{stamp}", size, agency)
+    Registration.objects.bulk_create(
+        [
+            Registration(
+                session=session,
+                official=o,
+                agency=agency,
+                status="registered",
+                registered_at=timezone.now(),
+                completed=True,
+                attendance_percent=100,
+            )
+            for _, o, _ in people
+        ]
+    )
+    batch = IssueBatch.objects.create(session=session)
+    started, cpu = time.perf_counter(), time.process_time()
+    batch = batch_run(batch_id=batch.pk)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    pdfs = Certificate.objects.filter(session=session).exclude(pdf="").count()
+    print(f"BENCH batch_seconds={seconds:.2f}")
+    # CPU seconds of this process: on a shared machine the wall time also counts the others' load.
+    print(f"BENCH batch_cpu_seconds={cpu:.2f}")
+    print(f"BENCH batch_issued={batch.issued}")
+    print(f"BENCH batch_pdfs={pdfs}")

@@ -9,9 +9,12 @@ the same gunicorn in the same run, so the ratios hold across machines. Scenarios
   from the cache after the first request (one SQL query, the session and user from the cache);
 - quiz: whole attempts by 20 simultaneous learners (open, answer, submit, result);
 - checkin: a burst of 300 QR check-ins by distinct officials plus repeats (records lost must be 0).
-- verify: a certificate's Open Badges credential, /verify/<code>.json (wrk, 50 connections,
+- verifyjson: a certificate's Open Badges credential, /verify/<code>.json (wrk, 50 connections,
   anonymous; target ≥ 40 % of bare), answered from the cache after the first request; lookups
   are still counted per client (django-ratelimit), the bench's single client allowed a high rate.
+- verify: the public certificate verification page, logged out (wrk; target ≥ 40 % of bare);
+- certs: a closed 300-person session's certificates issued with their PDFs by one process (one
+  worker): certificates/s and PDFs/s (targets: ≥ 10 PDFs/s, whole batch < 60 s).
 
 Usage: python -m tests.bench.run [--duration 10] [--connections 50] [--only home,lesson] [--reuse]
 The database is a fresh SQLite file under var/bench/ (or BENCH_VAR, or BENCH_DATABASE_URL), built
@@ -79,7 +82,9 @@ def prepare(env) -> dict:
     VAR.mkdir(parents=True, exist_ok=True)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo")
-    facts = shell_facts(env, "from tests.bench.fixtures import prepare; prepare()")
+    facts = shell_facts(
+        env, "from tests.bench.fixtures import prepare, verify_code; prepare(); verify_code()"
+    )
     FACTS.write_text(json.dumps(facts, indent=1))
     return facts
 
@@ -187,7 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="home,lesson,quiz,checkin,verify")
+    parser.add_argument("--only", default="home,lesson,quiz,checkin,verify,verifyjson,certs")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -272,7 +277,7 @@ def main(argv=None) -> int:
                 )
             )
             failed |= res["lost"] > 0 or res["doubled"] > 0 or res.get("lost_after_success", 0) > 0
-        if "verify" in wanted and facts.get("verify_code"):
+        if "verifyjson" in wanted and facts.get("verify_code"):
             r = wrk(
                 f"{server.url}/verify/{facts['verify_code']}.json",
                 connections=args.connections,
@@ -289,13 +294,48 @@ def main(argv=None) -> int:
                 )
             )
             failed |= r["bad"] > 0
+        if "verify" in wanted and facts.get("verify_url"):
+            r = wrk(
+                server.url + facts["verify_url"],
+                connections=args.connections,
+                duration=args.duration,
+            )
+            rows.append(
+                (
+                    "certificate verify page (anonymous)",
+                    r["rps"],
+                    r["rps"] / bare["rps"],
+                    r["p99_ms"],
+                    f"target ≥ 0,40; non-2xx {r['bad']}",
+                )
+            )
+            failed |= r["bad"] > 0
     finally:
         server.stop()
+    if "certs" in wanted:
+        res = shell_facts(
+            env, "from tests.bench.fixtures import certificate_batch; certificate_batch(300)"
+        )
+        seconds, cpu = float(res["batch_seconds"]), float(res["batch_cpu_seconds"])
+        pdfs, issued = int(res["batch_pdfs"]), int(res["batch_issued"])
+        rows.append(
+            (
+                "certificates: 300-person session",
+                issued / seconds,
+                None,
+                None,
+                f"{pdfs / seconds:.1f} PDFs/s, {issued} issued in {seconds:.1f} s "
+                f"({cpu:.1f} s of CPU: {pdfs / cpu:.1f} PDFs/s per busy core); one process; "
+                "targets ≥ 10 PDFs/s, < 60 s; req/s column = certificates/s",
+            )
+        )
+        failed |= issued != 300 or pdfs != 300
     print()
     print(f"{'scenario':38} {'req/s':>9} {'ratio':>7} {'latency ms':>11}  note")
     for name, rps, ratio, lat, note in rows:
         lat_s = f"{lat:.1f}" if lat is not None else "-"
-        print(f"{name:38} {rps:9.1f} {ratio:7.2f} {lat_s:>11}  {note}")
+        ratio_s = f"{ratio:7.2f}" if ratio is not None else "      -"
+        print(f"{name:38} {rps:9.1f} {ratio_s} {lat_s:>11}  {note}")
     print(
         f"\n(gunicorn gthread, {args.workers} workers × 4 threads; wrk 2 threads, "
         f"{args.connections} connections, {args.duration} s; latency = p99 for wrk rows)"

@@ -1,0 +1,46 @@
+"""Demo certificate for ``manage.py load_demo``: 'learner' completed the awareness course."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_COURSE = "ISO-NT"
+
+
+def load_demo(stdout) -> None:
+    """Idempotent: the learner's certificate is issued once (its source key is the enrolment)."""
+    from django.contrib.auth import get_user_model
+
+    from lms.agencies.selectors import official_for_user
+    from lms.courses.models import CoursePage, Enrolment, LessonPage
+    from lms.courses.services import enrolment_create, lesson_mark_done
+
+    from .services import certificate_issue
+
+    learner = get_user_model().objects.filter(username="learner").first()
+    official = official_for_user(learner) if learner else None
+    course = CoursePage.objects.live().filter(code=DEMO_COURSE).first()
+    if official is None or course is None:
+        stdout.write(f"certificates: no 'learner' or course {DEMO_COURSE}; skipped")
+        return
+    with transaction.atomic():
+        enrolment = enrolment_create(official=official, course=course, source="assigned")
+        for lesson in LessonPage.objects.live().descendant_of(course).order_by("path"):
+            lesson_mark_done(official=official, lesson=lesson, enrolment=enrolment)
+        # The final quiz is not sat in the demo: the enrolment is marked complete as passing it
+        # would, and the certificate records the score such a sitting would have given.
+        Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+            completed_at=timezone.now()
+        )
+        certificate, created = certificate_issue(
+            source_key=f"enrolment:{enrolment.pk}",
+            official=official,
+            course=course,
+            enrolment=enrolment,
+            score=Decimal("90.00"),
+        )
+    state = "issued" if created else "already issued"
+    stdout.write(f"certificates: 'learner' holds {certificate.code} for {course.code} ({state})")
