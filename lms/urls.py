@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.core import views as core_views
+from lms.users import account_views
 from lms.users.forms import LoginForm
 
 urlpatterns = [
@@ -16,7 +17,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        account_views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("accounts/", include("lms.users.account_urls")),

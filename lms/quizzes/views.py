@@ -72,10 +72,15 @@ def _htmx_to_result(sitting: Sitting) -> HttpResponse:
 
 @permission_required("quizzes.view_quiz")
 def quiz_list(request):
-    quizzes = selectors.visible_quizzes(request.user).only(
-        "slug", "title", "description", "draft", "pass_mark"
+    """Quizzes grouped by course (courses sit above quizzes, hence the late import)."""
+    from lms.courses.selectors import quizzes_by_course
+
+    quizzes = selectors.visible_quizzes(request.user)
+    return render(
+        request,
+        "quizzes/quiz_list.html",
+        quizzes_by_course(user=request.user, quizzes=quizzes),
     )
-    return render(request, "quizzes/quiz_list.html", {"quizzes": quizzes})
 
 
 @_login_guard
@@ -173,8 +178,22 @@ def sitting(request, pk):
 @require_POST
 @permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
 def sitting_submit(request, pk):
+    """Submit; with questions left unanswered, first save the answers and ask to confirm (the
+    page's script asks in the browser and sends ``confirm``; this step serves without it)."""
     sitting = request.permission_object
-    services.sitting_submit(sitting=sitting, answers=_answers(request.POST))
+    answers = _answers(request.POST)
+    if request.POST.get("confirm") != "1":
+        sitting = services.response_save(sitting=sitting, answers=answers)
+        if not sitting.is_open:
+            return redirect("quizzes:sitting_result", pk=sitting.pk)
+        unanswered = selectors.unanswered_count(sitting)
+        if unanswered:
+            return render(
+                request,
+                "quizzes/sitting_confirm.html",
+                {"sitting": sitting, "quiz": sitting.quiz, "unanswered": unanswered},
+            )
+    services.sitting_submit(sitting=sitting, answers=answers)
     return redirect("quizzes:sitting_result", pk=sitting.pk)
 
 
@@ -208,6 +227,8 @@ def sitting_result(request, pk):
 @permission_required("quizzes.view_my_results")
 def my_results(request):
     official = official_for_user(request.user)
+    if official is not None:
+        services.sittings_close_expired(official=official)
     data = (
         selectors.my_results(official)
         if official

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
@@ -23,6 +23,18 @@ from .forms import ActivationCodeForm, ReactivateForm
 from .models import ActivationCode, User
 
 BACKEND = "lms.users.backends.StaffCodeOrEmailBackend"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; without a safe ?next= an official lands on "My learning", a login with
+    no official record (an administrator) on its account page (LOGIN_REDIRECT_URL)."""
+
+    def get_default_redirect_url(self):
+        from lms.agencies.models import Official
+
+        if Official.objects.filter(user=self.request.user).exists():
+            return reverse("courses:my_learning")
+        return super().get_default_redirect_url()
 
 
 class ActivateView(auth_views.PasswordResetConfirmView):
