@@ -315,6 +315,12 @@ def sitting_start(
     )
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise QuizError(_("You have used all attempts allowed for this quiz."))
+    # A course's final quiz waits for the course's lessons (courses sit above quizzes).
+    from lms.courses.selectors import final_quiz_refusal
+
+    refusal = final_quiz_refusal(official=official, quiz=quiz)
+    if refusal:
+        raise QuizError(refusal)
     question_ids = _draw_question_ids(quiz, rng)
     if not question_ids:
         raise QuizError(_("This quiz has no questions yet."))

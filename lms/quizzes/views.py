@@ -96,6 +96,9 @@ def quiz_detail(request, slug):
     open_sitting = next((s for s in sittings if s.is_open), None)
     left = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(sittings))
     counted = selectors.result_sitting(official=official, quiz=quiz) if official else None
+    from lms.courses.selectors import final_quiz_refusal  # courses sit above quizzes
+
+    locked = None if open_sitting else final_quiz_refusal(official=official, quiz=quiz)
     return render(
         request,
         "quizzes/quiz_detail.html",
@@ -106,7 +109,9 @@ def quiz_detail(request, slug):
             "open_sitting": open_sitting,
             "attempts_left": left,
             "can_start": official is not None
+            and not locked
             and (open_sitting is not None or left is None or left > 0),
+            "locked": locked,
             "counted": counted,
             "question_count": quiz.quiz_questions.count() + sum(d.count for d in quiz.draws.all()),
             "can_analyse": can(request.user, "quizzes.analyse", quiz),
