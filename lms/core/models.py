@@ -117,9 +117,9 @@ class HomePage(Page):
             # A logged-in official's courses, sessions and results (apps above core, imported
             # here); anonymous visitors get the page as edited, with no query of ours.
             from lms.courses.selectors import learner_overview
-            from lms.courses.views import close_expired_attempts
+            from lms.courses.services import learner_sittings_close_expired
 
-            close_expired_attempts(request.user)
+            learner_sittings_close_expired(user=request.user)
             context.update(learner_overview(user=request.user))
         return context
 

@@ -16,19 +16,10 @@ from .models import CoursePage
 
 @permission_required("courses.view_my_learning")
 def my_learning(request):
-    close_expired_attempts(request.user)
+    services.learner_sittings_close_expired(user=request.user)
     return render(
         request, "courses/my_learning.html", selectors.learner_overview(user=request.user)
     )
-
-
-def close_expired_attempts(user) -> None:
-    """Attempts past their deadline show as finished at once, not after the periodic sweep."""
-    from lms.quizzes.services import sittings_close_expired
-
-    official = selectors.official_of(user)
-    if official is not None:
-        sittings_close_expired(official=official)
 
 
 @permission_required("courses.view_catalogue")
