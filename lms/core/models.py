@@ -133,6 +133,18 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            # A logged-in official's courses, sessions and results (apps above core, imported
+            # here); anonymous visitors get the page as edited, with no query of ours.
+            from lms.courses.selectors import learner_overview
+            from lms.courses.services import learner_sittings_close_expired
+
+            learner_sittings_close_expired(user=request.user)
+            context.update(learner_overview(user=request.user))
+        return context
+
 
 class StandardPage(Page):
     """A plain content page (about, help, contacts)."""

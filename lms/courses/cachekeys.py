@@ -75,9 +75,16 @@ def outline_key(stamp: str, course_id: int) -> str:
     return f"courses:outline:{stamp}:{course_id}"
 
 
-def outline_html_key(stamp: str, course_id: int, lesson_id: int, done, language: str) -> str:
-    """The outline with one learner's marks: the same for every learner with the same marks."""
-    marks = hashlib.sha256(",".join(str(pk) for pk in sorted(done)).encode()).hexdigest()[:16]
+def outline_html_key(
+    stamp: str, course_id: int, lesson_id: int, done, language: str, quizzes=None
+) -> str:
+    """The outline with one learner's marks (lessons done, module quiz results): the same for
+    every learner with the same marks."""
+    results = ";".join(
+        f"{pk}:{int(mark.passed)}:{mark.percent}" for pk, mark in sorted((quizzes or {}).items())
+    )
+    lessons = ",".join(str(pk) for pk in sorted(done))
+    marks = hashlib.sha256(f"{lessons}|{results}".encode()).hexdigest()[:16]
     return f"courses:outline-html:{stamp}:{course_id}:{lesson_id}:{marks}:{language}"
 
 

@@ -8,7 +8,8 @@ an enrolled learner from a *skeleton*: the page rendered once with markers where
 split at the markers and kept in the cache per lesson, language and menu (the menu follows the
 user's roles). A request then costs the session and the user (both cached, see
 lms/core/auth.py), one cache read for the route, two small SQL queries (the user's roles; the
-learner's enrolment with the lessons done), one cache read for the skeleton and the sidebar, and
+learner's enrolment with the lessons done and the results on the module quizzes), one cache read
+for the skeleton and the sidebar, and
 a write only when the learner opens another lesson than the one last seen.
 
 Anything else takes the slow path, which is always right: anonymous visitors, editors (who get
@@ -74,6 +75,8 @@ class Learner:
     completed: bool
     seen_recently: bool
     done: frozenset[int]
+    # Module quiz id -> the result that counts (see selectors.quiz_marks).
+    marks: dict
 
 
 class _CourseRef:
@@ -151,60 +154,87 @@ def remember_route(request, *, lesson: LessonPage, course, stamp: str) -> None:
     if known is None or known["stamp"] != stamp:
         if lesson.get_view_restrictions().exists():
             return
+        outline = selectors.cached_course_outline(course, stamp)
         known = {
             "stamp": stamp,
             "lesson_id": lesson.pk,
             "course_id": course.pk,
             "open_enrolment": bool(course.open_enrolment),
+            # The module quizzes whose results the outline shows (a quiz change renews the stamp).
+            "quizzes": tuple(selectors.module_quiz_ids(outline)),
         }
         cache.set(key, known, PAGE_CACHE_SECONDS)
     _memo.put(key, known)
 
 
 @functools.cache
-def _learner_sql() -> str:
+def _learner_sql(quizzes: int = 0) -> str:
     """The pages' generation and the learner's enrolment in a course, one row per lesson done (or
-    one row with none); no row if not enrolled.
+    one row with none); no row if not enrolled. With ``quizzes`` module quizzes, one more row per
+    finished attempt at them (the outline shows the result that counts), in the same query.
 
-    Plain SQL written once: on every fast-path request the ORM would spend several times longer
-    compiling this query than the database takes to answer it. Whether the lesson was the last one
-    seen a moment ago is worked out in SQL too (see ``LessonPage.seen_recently``).
+    Plain SQL written once (per number of module quizzes): on every fast-path request the ORM
+    would spend several times longer compiling this query than the database takes to answer it.
+    Whether the lesson was the last one seen a moment ago is worked out in SQL too (see
+    ``LessonPage.seen_recently``).
     """
     from lms.agencies.models import Official
+    from lms.quizzes.models import Quiz, Sitting
 
     qn = connection.ops.quote_name
     enrolment = qn(Enrolment._meta.db_table)
     progress = qn(LessonProgress._meta.db_table)
     official = qn(Official._meta.db_table)
-    return (
+    head = (
         f"SELECT {cachekeys.generation_sql()}, e.{qn('id')}, e.{qn('official_id')}, "
         f"CASE WHEN e.{qn('completed_at')} IS NULL THEN 0 ELSE 1 END, "
         f"CASE WHEN e.{qn('last_lesson_id')} = %s AND e.{qn('last_seen_at')} >= %s "
-        f"THEN 1 ELSE 0 END, p.{qn('lesson_id')} "
-        f"FROM {enrolment} e INNER JOIN {official} o ON o.{qn('id')} = e.{qn('official_id')} "
+        f"THEN 1 ELSE 0 END, "
+    )
+    learner = f"FROM {enrolment} e INNER JOIN {official} o ON o.{qn('id')} = e.{qn('official_id')} "
+    where = f"WHERE o.{qn('user_id')} = %s AND e.{qn('course_id')} = %s"
+    sql = (
+        f"{head}p.{qn('lesson_id')}, NULL, NULL, NULL, NULL, NULL {learner}"
         f"LEFT JOIN {progress} p ON p.{qn('official_id')} = e.{qn('official_id')} "
         f"AND p.{qn('course_id')} = e.{qn('course_id')} AND p.{qn('completed_at')} IS NOT NULL "
-        f"WHERE o.{qn('user_id')} = %s AND e.{qn('course_id')} = %s"
+        f"{where}"
     )
-
-
-def enrolled_learner(*, user_id: int, course_id: int, lesson_id: int) -> Learner | None:
-    """The user's enrolment in the course with the lessons done, or None if not enrolled."""
-    seen_since = timezone.now() - LessonPage.SEEN_RESOLUTION
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _learner_sql(),
-            [
-                lesson_id,
-                connection.ops.adapt_datetimefield_value(seen_since),
-                user_id,
-                course_id,
-            ],
+    if quizzes:
+        sitting, quiz = qn(Sitting._meta.db_table), qn(Quiz._meta.db_table)
+        sql += (
+            f" UNION ALL {head}NULL, s.{qn('quiz_id')}, q.{qn('grading')}, s.{qn('attempt')}, "
+            f"s.{qn('percent')}, s.{qn('passed')} {learner}"
+            f"INNER JOIN {sitting} s ON s.{qn('official_id')} = e.{qn('official_id')} "
+            f"AND s.{qn('state')} = %s "
+            f"AND s.{qn('quiz_id')} IN ({', '.join(['%s'] * quizzes)}) "
+            f"INNER JOIN {quiz} q ON q.{qn('id')} = s.{qn('quiz_id')} {where}"
         )
+    return sql
+
+
+def enrolled_learner(
+    *, user_id: int, course_id: int, lesson_id: int, quizzes: tuple = ()
+) -> Learner | None:
+    """The user's enrolment in the course with the lessons done and the results on the module
+    ``quizzes``, or None if not enrolled."""
+    from lms.quizzes.models import SittingState
+
+    seen_since = timezone.now() - LessonPage.SEEN_RESOLUTION
+    learner_params = [
+        lesson_id,
+        connection.ops.adapt_datetimefield_value(seen_since),
+        user_id,
+        course_id,
+    ]
+    params = list(learner_params)
+    if quizzes:
+        params += learner_params[:2] + [SittingState.FINISHED, *quizzes] + learner_params[2:]
+    with connection.cursor() as cursor:
+        cursor.execute(_learner_sql(len(quizzes)), params)
         rows = cursor.fetchall()
     if not rows:
         return None
-    generation, enrolment_id, official_id, completed, seen, _lesson = rows[0]
+    generation, enrolment_id, official_id, completed, seen = rows[0][:5]
     return Learner(
         stamp=cachekeys.stamp_of(generation),
         enrolment_id=enrolment_id,
@@ -212,6 +242,7 @@ def enrolled_learner(*, user_id: int, course_id: int, lesson_id: int) -> Learner
         completed=bool(completed),
         seen_recently=bool(seen),
         done=frozenset(row[5] for row in rows if row[5] is not None),
+        marks=selectors.quiz_marks(row[6:] for row in rows if row[6] is not None),
     )
 
 
@@ -301,7 +332,10 @@ def serve_lesson(request) -> HttpResponse | None:
     if nav["is_editor"] or _messages_pending(request):
         return None
     learner = enrolled_learner(
-        user_id=user.pk, course_id=route["course_id"], lesson_id=route["lesson_id"]
+        user_id=user.pk,
+        course_id=route["course_id"],
+        lesson_id=route["lesson_id"],
+        quizzes=route.get("quizzes", ()),
     )
     if learner is None or learner.stamp != route["stamp"]:
         return None  # not enrolled yet, or the pages changed since: the slow path knows
@@ -333,7 +367,7 @@ def serve_lesson(request) -> HttpResponse | None:
         cache.set(skeleton_key, skeleton, PAGE_CACHE_SECONDS)
         _memo.put(skeleton_key, skeleton)
     outline_key = cachekeys.outline_html_key(
-        stamp, route["course_id"], route["lesson_id"], learner.done, language
+        stamp, route["course_id"], route["lesson_id"], learner.done, language, learner.marks
     )
     outline_html = _shared_or_memo(outline_key)
     if outline_html is None:
@@ -341,7 +375,11 @@ def serve_lesson(request) -> HttpResponse | None:
         if course is None:
             return None
         outline_html = selectors.lesson_outline_html(
-            course=course, lesson_id=route["lesson_id"], done=learner.done, stamp=stamp
+            course=course,
+            lesson_id=route["lesson_id"],
+            done=learner.done,
+            stamp=stamp,
+            marks=learner.marks,
         )
         _memo.put(outline_key, outline_html)
     values = {

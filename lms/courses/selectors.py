@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
 from . import cachekeys
@@ -63,12 +66,15 @@ def course_outline(course: CoursePage) -> list[dict]:
         ModulePage.objects.live()
         .child_of(course)
         .order_by("path")
-        .values("id", "title", "path", "url_path", "intro", "quiz__slug")
+        .values("id", "title", "path", "url_path", "intro", "quiz_id", "quiz__slug", "quiz__title")
     )
     by_path = {m["path"]: m for m in modules}
     for module in modules:
         module["lessons"] = []
         module["quiz_url"] = quiz_url(module.pop("quiz__slug"))
+        module["quiz_title"] = module.pop("quiz__title")
+        if module["quiz_url"] is None:
+            module["quiz_id"] = None
     lessons = (
         LessonPage.objects.live()
         .descendant_of(course)
@@ -128,6 +134,63 @@ def flat_lessons(outline: list[dict]) -> list[dict]:
     return [lesson for module in outline for lesson in module["lessons"]]
 
 
+def module_quiz_ids(outline: list[dict]) -> list[int]:
+    return [module["quiz_id"] for module in outline if module["quiz_id"]]
+
+
+def learning_path(outline: list[dict]) -> list[dict]:
+    """Lessons in order, each module's quiz right after its lessons (the previous/next path)."""
+    steps: list[dict] = []
+    for module in outline:
+        steps.extend(module["lessons"])
+        if module["quiz_url"]:
+            steps.append(
+                {
+                    "id": None,
+                    "is_quiz": True,
+                    "title": module["quiz_title"],
+                    "url": module["quiz_url"],
+                }
+            )
+    return steps
+
+
+@dataclass(frozen=True)
+class QuizMark:
+    """A learner's result that counts on one quiz, as the outline shows it."""
+
+    passed: bool
+    percent: Decimal | None
+
+
+def quiz_marks(rows) -> dict[int, QuizMark]:
+    """Quiz id -> the finished attempt that counts, from (quiz id, grading, attempt, percent,
+    passed) rows: the last attempt for "last" grading, else the best (as ``result_sitting``).
+    The fast path (raw SQL) and the slow path (ORM) both end here, so they show the same."""
+    from lms.quizzes.models import Grading
+
+    best: dict[int, tuple] = {}
+    for quiz_id, grading, attempt, percent, passed in rows:
+        value = None if percent is None else Decimal(str(percent)).quantize(Decimal("0.01"))
+        rank = (attempt,) if grading == Grading.LAST else (value is not None, value or 0, attempt)
+        if quiz_id not in best or rank > best[quiz_id][0]:
+            best[quiz_id] = (rank, QuizMark(passed=bool(passed), percent=value))
+    return {quiz_id: mark for quiz_id, (_rank, mark) in best.items()}
+
+
+def module_quiz_marks(*, official, outline: list[dict]) -> dict[int, QuizMark]:
+    """The official's results on the outline's module quizzes (one query; none without quizzes)."""
+    ids = module_quiz_ids(outline)
+    if official is None or not ids:
+        return {}
+    from lms.quizzes.models import Sitting, SittingState
+
+    rows = Sitting.objects.filter(
+        official=official, quiz_id__in=ids, state=SittingState.FINISHED
+    ).values_list("quiz_id", "quiz__grading", "attempt", "percent", "passed")
+    return quiz_marks(rows)
+
+
 def done_lesson_ids(*, official, course_ids) -> set[int]:
     if official is None:
         return set()
@@ -153,6 +216,9 @@ def course_page_context(*, course: CoursePage, user) -> dict:
     done = done_lesson_ids(official=official, course_ids=[course.pk]) if enrolment else set()
     for lesson in lessons:
         lesson["done"] = lesson["id"] in done
+    marks = module_quiz_marks(official=official, outline=outline) if enrolment else {}
+    for module in outline:
+        module["mark"] = marks.get(module["quiz_id"])
     done_count = sum(1 for lesson in lessons if lesson["done"])
     next_lesson = next((lesson for lesson in lessons if not lesson["done"]), None)
     final_quiz_slug = None
@@ -229,8 +295,8 @@ def lesson_shared_context(
 ) -> dict:
     """What a lesson page shows every learner alike: where it sits, its neighbours, its body
     (a preview's draft body is rendered afresh, never cached)."""
-    lessons = flat_lessons(outline)
-    index = next((i for i, item in enumerate(lessons) if item["id"] == lesson.pk), None)
+    steps = learning_path(outline)
+    index = next((i for i, item in enumerate(steps) if item["id"] == lesson.pk), None)
     current_module = next(
         (m for m in outline if any(item["id"] == lesson.pk for item in m["lessons"])), None
     )
@@ -238,20 +304,20 @@ def lesson_shared_context(
         "course": course,
         "course_url": relative_url(course.url_path) if course else None,
         "current_module": current_module,
-        "previous_lesson": lessons[index - 1] if index else None,
-        "next_lesson": lessons[index + 1]
-        if index is not None and index + 1 < len(lessons)
-        else None,
+        "previous_step": steps[index - 1] if index else None,
+        "next_step": steps[index + 1] if index is not None and index + 1 < len(steps) else None,
         "body_html": lesson_body_html(lesson=lesson, request=request, stamp=stamp),
     }
 
 
-def render_lesson_outline(*, outline, lesson_id: int, done) -> str:
-    """The sidebar: progress bar and outline with the learner's ✓ marks."""
+def render_lesson_outline(*, outline, lesson_id: int, done, marks=None) -> str:
+    """The sidebar: progress bar and outline with the learner's ✓ marks and quiz results."""
     lessons = flat_lessons(outline)
     for item in lessons:
         item["done"] = item["id"] in done
         item["current"] = item["id"] == lesson_id
+    for module in outline:
+        module["mark"] = (marks or {}).get(module["quiz_id"])
     done_count = sum(1 for item in lessons if item["done"])
     return render_to_string(
         "courses/_lesson_outline.html",
@@ -264,15 +330,15 @@ def render_lesson_outline(*, outline, lesson_id: int, done) -> str:
     )
 
 
-def lesson_outline_html(*, course, lesson_id: int, done, stamp: str) -> str:
+def lesson_outline_html(*, course, lesson_id: int, done, stamp: str, marks=None) -> str:
     """``render_lesson_outline`` from the cache: learners with the same marks share it."""
     key = cachekeys.outline_html_key(
-        stamp, course.pk, lesson_id, done, translation.get_language() or ""
+        stamp, course.pk, lesson_id, done, translation.get_language() or "", marks
     )
     html = cache.get(key)
     if html is None:
         outline = cached_course_outline(course, stamp)
-        html = render_lesson_outline(outline=outline, lesson_id=lesson_id, done=done)
+        html = render_lesson_outline(outline=outline, lesson_id=lesson_id, done=done, marks=marks)
         cache.set(key, html, OUTLINE_CACHE_SECONDS)
     return html
 
@@ -283,6 +349,29 @@ def render_lesson_done(*, request, lesson, is_done: bool, completed: bool) -> st
         "courses/_lesson_done.html",
         {"page": lesson, "is_done": is_done, "course_completed": completed},
         request,
+    )
+
+
+def lesson_done_swap(*, request, state: LessonState, completed: bool) -> str:
+    """After "mark as done" through htmx: the done badge in place of the form, and the sidebar
+    (progress, ✓ marks) swapped out of band, so the page needs no reload."""
+    course, official = state.course, state.official
+    stamp = cachekeys.page_stamp()
+    outline = cached_course_outline(course, stamp)
+    done = done_lesson_ids(official=official, course_ids=[course.pk])
+    marks = module_quiz_marks(official=official, outline=outline)
+    return render_to_string(
+        "courses/_lesson_done_swap.html",
+        {
+            "lesson_done_html": render_lesson_done(
+                request=request, lesson=state.lesson, is_done=True, completed=completed
+            ),
+            "outline_html": mark_safe(  # noqa: S308 - rendered by our own template
+                lesson_outline_html(
+                    course=course, lesson_id=state.lesson.pk, done=done, stamp=stamp, marks=marks
+                )
+            ),
+        },
     )
 
 
@@ -309,8 +398,9 @@ def lesson_page_context(*, lesson: LessonPage, request) -> dict:
         is_done=lesson.pk in done,
         completed=bool(state.enrolment and state.enrolment.completed_at),
     )
+    marks = module_quiz_marks(official=state.official, outline=outline)
     context["outline_html"] = (
-        lesson_outline_html(course=course, lesson_id=lesson.pk, done=done, stamp=stamp)
+        lesson_outline_html(course=course, lesson_id=lesson.pk, done=done, stamp=stamp, marks=marks)
         if course
         else ""
     )
@@ -460,3 +550,105 @@ def current_assignments_in(*, agencies, position_kinds, on: datetime.date | None
     if position_kinds:
         qs = qs.filter(position_kind__in=list(position_kinds))
     return qs
+
+
+def quizzes_by_course(*, user, quizzes) -> dict:
+    """The quiz list: ``quizzes`` (those the user may see) grouped by the live courses that use
+    them, module quizzes in module order then the final quiz, only for courses the learner is
+    enrolled in or may enrol in (editors: every course); quizzes of no course come last (five
+    queries)."""
+    from lms.core.access import has_role
+    from lms.core.models import Role
+
+    visible = {q["id"]: q for q in quizzes.values("id", "slug", "title", "description", "draft")}
+    courses = list(
+        CoursePage.objects.live()
+        .order_by("path")
+        .values("id", "title", "path", "url_path", "open_enrolment", "final_quiz_id")
+    )
+    official = official_of(user)
+    enrolled = (
+        set(Enrolment.objects.filter(official=official).values_list("course_id", flat=True))
+        if official is not None
+        else set()
+    )
+    everything = has_role(user, Role.EDITOR)
+    module_quizzes = list(
+        ModulePage.objects.live()
+        .filter(quiz__isnull=False)
+        .order_by("path")
+        .values_list("path", "quiz_id")
+    )
+    linked: set[int] = set()
+    groups = []
+    for course in courses:
+        items = [
+            {"quiz": visible[quiz_id], "final": False}
+            for path, quiz_id in module_quizzes
+            if path.startswith(course["path"]) and quiz_id in visible
+        ]
+        if course["final_quiz_id"] in visible:
+            items.append({"quiz": visible[course["final_quiz_id"]], "final": True})
+        linked.update(item["quiz"]["id"] for item in items)
+        if items and (everything or course["open_enrolment"] or course["id"] in enrolled):
+            course["url"] = relative_url(course["url_path"])
+            course["enrolled"] = course["id"] in enrolled
+            groups.append({"course": course, "items": items})
+    others = [q for pk, q in visible.items() if pk not in linked]
+    others.sort(key=lambda q: fold(q["title"]))
+    return {"groups": groups, "others": others}
+
+
+def final_quiz_refusal(*, official, quiz) -> str | None:
+    """Why ``official`` may not start ``quiz`` yet, or None. A course's final quiz opens once
+    every lesson of the course is done, so no attempt is spent early; it stays open to officials
+    not enrolled in any course that ends with it (a session's post-test, say). Three queries at
+    most."""
+    if official is None:
+        return None
+    courses = list(
+        CoursePage.objects.live()
+        .filter(final_quiz=quiz, enrolments__official=official)
+        .order_by("path")
+        .only("id", "title", "path")
+    )
+    if not courses:
+        return None
+    q = Q()
+    for course in courses:
+        q |= Q(path__startswith=course.path)
+    lessons = list(LessonPage.objects.live().filter(q).values_list("id", "path"))
+    done = done_lesson_ids(official=official, course_ids=[c.pk for c in courses])
+    for course in courses:
+        if all(pk in done for pk, path in lessons if path.startswith(course.path)):
+            return None
+    return _(
+        "Finish every lesson of “%(course)s” first: its final quiz opens once all lessons are done."
+    ) % {"course": courses[0].title}
+
+
+def learner_overview(*, user, limit: int = 5) -> dict:
+    """What an official sees first after logging in ("My learning", and the home page when
+    logged in): their courses, their training sessions and their latest quiz results (six
+    queries). Expired attempts are closed by the caller first (a write, see the views)."""
+    data = my_learning(user=user)
+    official = data["official"]
+    data["registrations"], data["sittings"] = [], []
+    if official is None:
+        return data
+    # Sessions and quizzes sit beside courses; imported here to keep the apps' layering.
+    from lms.quizzes.models import Sitting
+    from lms.training.models import RegistrationStatus
+    from lms.training.selectors import registrations_of
+
+    data["registrations"] = list(
+        registrations_of(official).exclude(
+            status__in=[RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED]
+        )[:limit]
+    )
+    data["sittings"] = list(
+        Sitting.objects.filter(official=official)
+        .select_related("quiz")
+        .order_by("-started_at", "-pk")[:limit]
+    )
+    return data

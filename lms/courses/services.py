@@ -245,3 +245,15 @@ def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
     ).select_related("course", "official")
     for enrolment in enrolments:
         enrolment_evaluate_completion(enrolment=enrolment)
+
+
+def learner_sittings_close_expired(*, user) -> None:
+    """Close the user's attempts past their deadline, so that a page listing them shows them
+    finished at once rather than after the periodic sweep."""
+    from lms.quizzes.services import sittings_close_expired
+
+    from .selectors import official_of
+
+    official = official_of(user)
+    if official is not None:
+        sittings_close_expired(official=official)

@@ -16,7 +16,10 @@ from .models import CoursePage
 
 @permission_required("courses.view_my_learning")
 def my_learning(request):
-    return render(request, "courses/my_learning.html", selectors.my_learning(user=request.user))
+    services.learner_sittings_close_expired(user=request.user)
+    return render(
+        request, "courses/my_learning.html", selectors.learner_overview(user=request.user)
+    )
 
 
 @permission_required("courses.view_catalogue")
@@ -65,11 +68,8 @@ def lesson_done(request, lesson_id):
     state.enrolment.refresh_from_db(fields=["completed_at"])
     if request.htmx:
         return HttpResponse(
-            selectors.render_lesson_done(
-                request=request,
-                lesson=state.lesson,
-                is_done=True,
-                completed=bool(state.enrolment.completed_at),
+            selectors.lesson_done_swap(
+                request=request, state=state, completed=bool(state.enrolment.completed_at)
             )
         )
     if state.enrolment.completed_at:

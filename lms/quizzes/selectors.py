@@ -81,6 +81,11 @@ def attempts_left(*, quiz: Quiz, official) -> int | None:
     return max(0, quiz.attempts_allowed - used)
 
 
+def unanswered_count(sitting: Sitting) -> int:
+    """How many questions of the attempt have no saved answer (one query)."""
+    return Response.objects.filter(sitting=sitting, answered_at__isnull=True).count()
+
+
 def sitting_responses(sitting: Sitting) -> list[Response]:
     """The attempt's responses in order, with the question and choices it showed: 2 queries."""
     responses = list(

@@ -315,6 +315,12 @@ def sitting_start(
     )
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise QuizError(_("You have used all attempts allowed for this quiz."))
+    # A course's final quiz waits for the course's lessons (courses sit above quizzes).
+    from lms.courses.selectors import final_quiz_refusal
+
+    refusal = final_quiz_refusal(official=official, quiz=quiz)
+    if refusal:
+        raise QuizError(refusal)
     question_ids = _draw_question_ids(quiz, rng)
     if not question_ids:
         raise QuizError(_("This quiz has no questions yet."))
@@ -393,12 +399,15 @@ def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
     return sitting
 
 
-def sittings_close_expired(*, now=None, limit: int = 500) -> int:
-    """Submit open sittings whose deadline has passed (a periodic sweep; pages do it too)."""
+def sittings_close_expired(*, now=None, limit: int = 500, official=None) -> int:
+    """Submit open sittings whose deadline has passed: a periodic sweep, and for one official
+    before a page lists their attempts (so an expired attempt never shows as still open)."""
     now = _now(now)
     due = Sitting.objects.filter(state=SittingState.IN_PROGRESS, deadline__lt=now).order_by(
         "deadline"
     )
+    if official is not None:
+        due = due.filter(official=official)
     closed = 0
     for sitting in due[:limit]:
         sitting_submit(sitting=sitting, now=now)

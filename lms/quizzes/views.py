@@ -72,10 +72,15 @@ def _htmx_to_result(sitting: Sitting) -> HttpResponse:
 
 @permission_required("quizzes.view_quiz")
 def quiz_list(request):
-    quizzes = selectors.visible_quizzes(request.user).only(
-        "slug", "title", "description", "draft", "pass_mark"
+    """Quizzes grouped by course (courses sit above quizzes, hence the late import)."""
+    from lms.courses.selectors import quizzes_by_course
+
+    quizzes = selectors.visible_quizzes(request.user)
+    return render(
+        request,
+        "quizzes/quiz_list.html",
+        quizzes_by_course(user=request.user, quizzes=quizzes),
     )
-    return render(request, "quizzes/quiz_list.html", {"quizzes": quizzes})
 
 
 @_login_guard
@@ -91,6 +96,9 @@ def quiz_detail(request, slug):
     open_sitting = next((s for s in sittings if s.is_open), None)
     left = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(sittings))
     counted = selectors.result_sitting(official=official, quiz=quiz) if official else None
+    from lms.courses.selectors import final_quiz_refusal  # courses sit above quizzes
+
+    locked = None if open_sitting else final_quiz_refusal(official=official, quiz=quiz)
     return render(
         request,
         "quizzes/quiz_detail.html",
@@ -101,7 +109,9 @@ def quiz_detail(request, slug):
             "open_sitting": open_sitting,
             "attempts_left": left,
             "can_start": official is not None
+            and not locked
             and (open_sitting is not None or left is None or left > 0),
+            "locked": locked,
             "counted": counted,
             "question_count": quiz.quiz_questions.count() + sum(d.count for d in quiz.draws.all()),
             "can_analyse": can(request.user, "quizzes.analyse", quiz),
@@ -173,8 +183,22 @@ def sitting(request, pk):
 @require_POST
 @permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
 def sitting_submit(request, pk):
+    """Submit; with questions left unanswered, first save the answers and ask to confirm (the
+    page's script asks in the browser and sends ``confirm``; this step serves without it)."""
     sitting = request.permission_object
-    services.sitting_submit(sitting=sitting, answers=_answers(request.POST))
+    answers = _answers(request.POST)
+    if request.POST.get("confirm") != "1":
+        sitting = services.response_save(sitting=sitting, answers=answers)
+        if not sitting.is_open:
+            return redirect("quizzes:sitting_result", pk=sitting.pk)
+        unanswered = selectors.unanswered_count(sitting)
+        if unanswered:
+            return render(
+                request,
+                "quizzes/sitting_confirm.html",
+                {"sitting": sitting, "quiz": sitting.quiz, "unanswered": unanswered},
+            )
+    services.sitting_submit(sitting=sitting, answers=answers)
     return redirect("quizzes:sitting_result", pk=sitting.pk)
 
 
@@ -208,6 +232,8 @@ def sitting_result(request, pk):
 @permission_required("quizzes.view_my_results")
 def my_results(request):
     official = official_for_user(request.user)
+    if official is not None:
+        services.sittings_close_expired(official=official)
     data = (
         selectors.my_results(official)
         if official

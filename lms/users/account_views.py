@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
@@ -27,7 +27,9 @@ BACKEND = "lms.users.backends.StaffCodeOrEmailBackend"
 
 class LoginView(auth_views.LoginView):
     """Django's login page with a staff code, email or username, and the province's single
-    sign-on button when it is configured (lms/users/oidc.py)."""
+    sign-on button when it is configured (lms/users/oidc.py). Without a safe ?next= an official
+    lands on "My learning", a login with no official record (an administrator) on its account
+    page (LOGIN_REDIRECT_URL)."""
 
     authentication_form = LoginForm
 
@@ -37,6 +39,13 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["sso_provider"] = provider_name() if sso_enabled() else ""
         return context
+
+    def get_default_redirect_url(self):
+        from lms.agencies.models import Official
+
+        if Official.objects.filter(user=self.request.user).exists():
+            return reverse("courses:my_learning")
+        return super().get_default_redirect_url()
 
 
 class ActivateView(auth_views.PasswordResetConfirmView):

@@ -153,9 +153,7 @@ def test_a_new_view_restriction_takes_the_page_off_the_fast_path(client, learner
     assert not served(response) and "password" in html.lower() and "Hồ sơ" not in html
 
 
-def test_the_slow_path_answers_what_the_fast_path_cannot(
-    client, learner, make_user, tree, served
-):
+def test_the_slow_path_answers_what_the_fast_path_cannot(client, learner, make_user, tree, served):
     course = build_course(lessons=2, open_enrolment=True)
     first, second = lessons_of(course)
     # Not enrolled yet: the slow path enrols on the first visit.
@@ -202,9 +200,7 @@ def test_opening_another_lesson_on_the_fast_path_records_it(client, learner, ser
     assert LessonProgress.objects.filter(official=learner.official, lesson=first).exists()
 
 
-def test_only_enrolled_learners_are_served_from_the_cache(
-    client, learner, make_user, tree, served
-):
+def test_only_enrolled_learners_are_served_from_the_cache(client, learner, make_user, tree, served):
     course = build_course(lessons=1, open_enrolment=False)
     lesson = lessons_of(course)[0]
     enrolment_create(official=learner.official, course=course, source=EnrolmentSource.ASSIGNED)
@@ -270,3 +266,36 @@ def test_the_fast_path_sends_the_content_security_policy(
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
         assert directives["script-src"] == "'self'" and "unsafe-inline" not in policy
         assert "nonce" not in policy and "nonce" not in response.content.decode()
+
+
+def test_fast_path_shows_module_quiz_results_like_the_slow_path_for_one_query(
+    client, learner, settings, served, django_assert_num_queries
+):
+    from lms.quizzes import services as quiz_services
+    from lms.quizzes.models import Choice, Response
+    from tests.factories.quizzes import make_quiz
+
+    course = build_course(modules=2, lessons=2)
+    modules = course.get_children().specific()
+    quizzes = []
+    for module, grading in zip(modules, ("highest", "last"), strict=True):
+        module.quiz = make_quiz(2, grading=grading)
+        module.save_revision().publish()
+        quizzes.append(module.quiz)
+    enrolment_create(official=learner.official, course=course)
+    lesson = lessons_of(course)[0]
+    client.force_login(learner)
+    client.get(lesson.url)
+    fast = fast_get(client, lesson.url, served, django_assert_num_queries).content.decode()
+    assert fast.count("Chưa làm") == 2
+    # The first module quiz passed with every answer right, the second failed.
+    for quiz, right in zip(quizzes, (True, False), strict=True):
+        sitting = quiz_services.sitting_start(quiz=quiz, user=learner)
+        answers = {}
+        for r in Response.objects.filter(sitting=sitting):
+            fraction = {"fraction__gt": 0} if right else {"fraction": 0}
+            answers[r.pk] = [Choice.objects.filter(question=r.question, **fraction).first().pk]
+        quiz_services.sitting_submit(sitting=sitting, answers=answers)
+    fast = fast_get(client, lesson.url, served, django_assert_num_queries).content.decode()
+    assert "Đạt, 100 %" in fast and "Chưa đạt, 0 %" in fast and "Chưa làm" not in fast
+    assert same_page(fast, slow_html(client, lesson.url, settings))

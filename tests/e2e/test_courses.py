@@ -76,3 +76,62 @@ def test_secretary_assigns_a_course_to_an_agency_subtree(page):
     text = page.locator("main").inner_text()
     assert re.search(r"\d+", text)
     assert page.locator(".message, [role=status]").count() >= 1
+
+
+def test_login_lands_on_my_learning_and_mark_as_done_updates_in_place(page):
+    """Issue 12: after login "My learning"; the home page shows the learner's own; "mark as done"
+    moves the sidebar's progress and ✓ without a reload and keeps the focus."""
+    from .conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    login(page, "learner")
+    assert page.url.endswith("/learn/"), page.url
+    assert page.locator("h2#my-sessions").is_visible()
+    check_a11y(page, context="my learning with sessions and results")
+    page.screenshot(path=str(ARTIFACTS / "my-learning.png"), full_page=True)
+    page.goto("/")
+    assert page.locator("section.learner-home li.card").count() >= 1
+    check_a11y(page, context="home page, logged in")
+    page.screenshot(path=str(ARTIFACTS / "home-logged-in.png"), full_page=True)
+
+    # A lesson not done yet, reached from "My learning".
+    page.goto("/learn/")
+    with page.expect_navigation():
+        page.locator("li.card a.button").first.click()
+    for _ in range(30):
+        if page.locator("#lesson-done button").count():
+            break
+        with page.expect_navigation():
+            page.locator(".lesson-pager a[rel=next]").click()
+    lesson_url = page.url
+    before = _progress(page)
+    page.evaluate("window.__notReloaded = true")
+    page.locator("#lesson-done button").focus()
+    page.keyboard.press("Enter")
+    page.locator("#lesson-done .badge").wait_for()
+    page.locator(".course-outline li.current .badge-ok").wait_for()
+    assert page.url == lesson_url
+    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    assert _progress(page) > before
+    assert page.evaluate("document.activeElement.id") == "lesson-done-focus"
+    check_a11y(page, context="lesson after mark as done")
+    page.screenshot(path=str(ARTIFACTS / "lesson-marked-done.png"), full_page=False)
+
+
+def test_module_quiz_follows_its_lessons_and_shows_its_status(page):
+    login(page, "learner")
+    page.goto("/learn/catalogue/")
+    page.get_by_role("link", name=re.compile("Nhận thức về HTQLCL")).first.click()
+    page.wait_for_load_state()
+    module = page.locator(".course-outline-module").first
+    quiz_link = module.locator("li.outline-quiz a")
+    quiz_href = quiz_link.get_attribute("href")
+    assert quiz_href and "/quizzes/" in quiz_href
+    assert re.search(r"Đạt|Chưa đạt|Chưa làm", module.locator("li.outline-quiz").inner_text())
+    last_lesson = module.locator("li:not(.outline-quiz) a").last
+    with page.expect_navigation():
+        last_lesson.click()
+    assert page.locator(".lesson-pager a[rel=next]").get_attribute("href") == quiz_href
+    assert "Bài kiểm tra chuyên đề" in page.locator(".lesson-pager a[rel=next]").inner_text()
+    assert page.locator(".lesson-sidebar li.outline-quiz").count() >= 1
+    check_a11y(page, context="last lesson of a module")

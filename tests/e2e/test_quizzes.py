@@ -24,7 +24,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from .conftest import ROOT, check_a11y, login, manage, submit
+from .conftest import ARTIFACTS, ROOT, check_a11y, login, manage, manage_shell, submit
 
 COURSE_TITLE = "Nhận thức về HTQLCL"
 MODULE_QUIZ = "nt-m01"
@@ -93,8 +93,25 @@ def _start_or_continue(page) -> None:
 
 
 def _submit_attempt(page) -> None:
+    """Submit; questions left blank make the page ask first, and the learner confirms."""
+    page.once("dialog", lambda dialog: dialog.accept())
     submit(page, "#submit-attempt")
     assert re.search(r"/quizzes/sittings/\d+/result/$", page.url), page.url
+
+
+def _finish_lessons(server_env, slug: str, username: str = "learner") -> None:
+    """Mark every lesson done of the courses whose final quiz is ``slug`` (it opens after them)."""
+    manage_shell(
+        server_env,
+        "from lms.courses.models import CoursePage, LessonPage; "
+        "from lms.courses.services import enrolment_create, lesson_mark_done; "
+        "from lms.agencies.models import Official; "
+        f"o = Official.objects.get(user__username={username!r}); "
+        f"cs = list(CoursePage.objects.live().filter(final_quiz__slug={slug!r})); "
+        "[enrolment_create(official=o, course=c, source='assigned') for c in cs]; "
+        "[lesson_mark_done(official=o, lesson=l) for c in cs "
+        "for l in LessonPage.objects.live().descendant_of(c)]; print(len(cs))",
+    )
 
 
 def _wait_for_autosave(page, change) -> None:
@@ -246,7 +263,7 @@ def test_module_quiz_fail_explanations_retry_and_pass(page, context):
     problems.assert_none()
 
 
-def test_final_quiz_page_hides_answers_and_explanations(page):
+def test_final_quiz_page_hides_answers_and_explanations(page, server_env):
     problems = Problems()
     bank = _bank()
     explanations = {_norm(q["explanation"])[:60] for q in bank if q.get("explanation")}
@@ -257,6 +274,7 @@ def test_final_quiz_page_hides_answers_and_explanations(page):
     for slug in FINAL_QUIZZES:
         data = _quiz_file(slug)
         assert data["feedback"] == "end"
+        _finish_lessons(server_env, slug)
         page.goto(f"/quizzes/{slug}/")
         if page.locator("main a.button[href*='/sittings/'], main form[action$='/start/']").count():
             break
@@ -391,3 +409,85 @@ def test_essay_is_marked_by_the_trainer_and_the_learner_sees_the_comment(
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_submit_asks_to_confirm_unanswered_questions_with_and_without_javascript(
+    page, browser, live_url
+):
+    """Issue 12: "Save" and "Submit" look different; submitting with questions left blank asks
+    first and says how many (the browser's dialog, or the server's page without JavaScript)."""
+    login(page, "learner")
+    page.goto(f"/quizzes/{MODULE_QUIZ}/")
+    _start_or_continue(page)
+    attempt_url = page.url
+    save = page.locator(".quiz-actions button[name=save]")
+    send = page.locator("#submit-attempt")
+    colours = [b.evaluate("e => getComputedStyle(e).backgroundColor") for b in (save, send)]
+    assert colours[0] != colours[1], colours
+    blank = page.evaluate(
+        """() => [...document.querySelectorAll('fieldset.quiz-question')]
+        .filter(f => f.querySelector('input[name=present]'))
+        .filter(f => !f.querySelector('input:checked') && ![...f.querySelectorAll(
+            'input[type=text], textarea')].some(t => t.value.trim()))
+        .length"""
+    )
+    assert blank > 0
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer)
+    send.click()
+    page.wait_for_timeout(300)
+    assert asked == [f"Còn {blank} câu hỏi chưa trả lời. Vẫn nộp bài?"], asked
+    assert page.url == attempt_url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-attempt-actions.png"), full_page=False)
+
+    context = browser.new_context(base_url=live_url, java_script_enabled=False, locale="vi-VN")
+    try:
+        plain = context.new_page()
+        login(plain, "learner")
+        plain.goto(attempt_url)
+        submit(plain, "#submit-attempt")
+        assert plain.url.endswith("/submit/"), plain.url
+        assert plain.locator("h1").inner_text().strip() == "Nộp bài?"
+        assert f"Còn {blank} câu hỏi chưa trả lời." in plain.locator("main").inner_text()
+        plain.screenshot(path=str(ARTIFACTS / "quiz-submit-confirm.png"), full_page=True)
+        with plain.expect_navigation():
+            plain.get_by_role("link", name="Quay lại các câu hỏi").click()
+        assert plain.url == attempt_url  # the attempt is still open
+    finally:
+        context.close()
+    # The same confirmation page, checked with axe (which needs JavaScript): a plain form
+    # submission (form.submit() fires no submit event, so the page's script does not ask).
+    with page.expect_navigation():
+        page.evaluate(
+            """() => { const f = document.getElementById('sitting-form');
+            f.action = document.getElementById('submit-attempt').formAction; f.submit(); }"""
+        )
+    assert page.locator("h1").inner_text().strip() == "Nộp bài?"
+    check_a11y(page, context="submit confirmation")
+
+
+def test_countdown_stays_in_view_while_scrolling(page, server_env):
+    login(page, "learner")
+    for slug in FINAL_QUIZZES:
+        _finish_lessons(server_env, slug)
+        page.goto(f"/quizzes/{slug}/")
+        if page.locator("main a.button[href*='/sittings/'], main form[action$='/start/']").count():
+            break
+    else:
+        raise AssertionError("every final quiz has used all its attempts for 'learner'")
+    _start_or_continue(page)
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.locator("#submit-attempt").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 500
+    box = page.locator(".quiz-deadline").bounding_box()
+    assert box is not None and 0 <= box["y"] < 5, box
+    assert re.fullmatch(r"\d+:\d\d", page.locator("#time-left").inner_text().strip())
+    check_a11y(page, context="timed attempt, scrolled")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-countdown-sticky.png"))

@@ -341,3 +341,22 @@ def test_nobody_marks_or_remarks_their_own_attempt(trainer, learner):
         services.response_mark(response=essay, user=trainer, score=5)
     essay.refresh_from_db()
     assert essay.score is None
+
+
+def test_closing_expired_sittings_for_one_official_leaves_the_others(learner, make_user, tree):
+    """What "My results" and "My learning" call before listing: only that official's expired
+    attempts close, at their deadline; attempts still in time stay open."""
+    other = make_user(agency=tree["commune_a2"], username="t_other")
+    timed, untimed = make_quiz(1, time_limit_minutes=5), make_quiz(1)
+    start = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+    mine = services.sitting_start(quiz=timed, user=learner, now=start)
+    still_open = services.sitting_start(quiz=untimed, user=learner, now=start)
+    theirs = services.sitting_start(quiz=timed, user=other, now=start)
+    later = start + datetime.timedelta(minutes=6)
+    official = learner.official
+    assert services.sittings_close_expired(official=official, now=later) == 1
+    for sitting in (mine, still_open, theirs):
+        sitting.refresh_from_db()
+    assert mine.state == SittingState.FINISHED and mine.submitted_at == mine.deadline
+    assert still_open.state == SittingState.IN_PROGRESS
+    assert theirs.state == SittingState.IN_PROGRESS

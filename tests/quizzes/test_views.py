@@ -331,3 +331,100 @@ def test_own_attempt_offers_no_mark_or_remark_and_refuses_them(client, trainer):
     assert list(client.get(reverse("quizzes:marking_queue")).context["queue"]) == []
     mark_url = reverse("quizzes:response_mark", args=[essay.pk])
     assert client.post(mark_url, {"score": "5", "comment": ""}).status_code == 403
+
+
+# --- issue 12: submitting with questions unanswered, expired attempts, the list by course ---
+
+
+def _open_sitting(quiz, user):
+    return services.sitting_start(quiz=quiz, user=user)
+
+
+def test_submit_with_unanswered_questions_asks_to_confirm_and_saves(client, learner):
+    quiz = make_quiz(3)
+    sitting = _open_sitting(quiz, learner)
+    first = Response.objects.filter(sitting=sitting).order_by("order").first()
+    choice = first.question.choices.first()
+    client.force_login(learner)
+    url = reverse("quizzes:sitting_submit", args=[sitting.pk])
+    response = client.post(url, {"present": [first.pk], f"r{first.pk}": [choice.pk]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Còn 2 câu hỏi chưa trả lời." in html
+    assert 'name="confirm" value="1"' in html
+    sitting.refresh_from_db()
+    assert sitting.state == SittingState.IN_PROGRESS
+    first.refresh_from_db()
+    assert first.answered_at is not None  # the answer sent with the submit is kept
+    response = client.post(url, {"confirm": "1"})
+    assert response["Location"] == reverse("quizzes:sitting_result", args=[sitting.pk])
+    sitting.refresh_from_db()
+    assert sitting.state == SittingState.FINISHED
+
+
+def test_submit_with_every_question_answered_needs_no_confirmation(client, learner):
+    quiz = make_quiz(2)
+    sitting = _open_sitting(quiz, learner)
+    data = {"present": []}
+    for r in Response.objects.filter(sitting=sitting):
+        data["present"].append(r.pk)
+        data[f"r{r.pk}"] = [r.question.choices.first().pk]
+    client.force_login(learner)
+    response = client.post(reverse("quizzes:sitting_submit", args=[sitting.pk]), data)
+    assert response.status_code == 302
+    sitting.refresh_from_db()
+    assert sitting.state == SittingState.FINISHED
+
+
+def test_attempt_page_separates_save_from_submit_and_loads_the_confirm_script(client, learner):
+    quiz = make_quiz(2, time_limit_minutes=30)
+    sitting = _open_sitting(quiz, learner)
+    client.force_login(learner)
+    html = client.get(reverse("quizzes:sitting", args=[sitting.pk])).content.decode()
+    assert 'class="button button-secondary">' in html  # save
+    assert 'class="button button-submit" id="submit-attempt"' in html
+    assert "js/quiz-submit.js" in html and 'data-confirm-many="Còn {n} câu hỏi' in html
+    assert 'class="message message-warning quiz-deadline"' in html
+
+
+def test_my_results_shows_an_expired_attempt_as_finished_at_once(client, learner):
+    import datetime
+
+    from django.utils import timezone
+
+    quiz = make_quiz(1, time_limit_minutes=5)
+    sitting = _open_sitting(quiz, learner)
+    Sitting.objects.filter(pk=sitting.pk).update(
+        deadline=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    client.force_login(learner)
+    html = client.get(reverse("quizzes:my_results")).content.decode()
+    sitting.refresh_from_db()
+    assert sitting.state == SittingState.FINISHED
+    assert reverse("quizzes:sitting_result", args=[sitting.pk]) in html
+    assert reverse("quizzes:sitting", args=[sitting.pk]) + '"' not in html
+
+
+def test_quiz_list_groups_by_course_and_hides_courses_the_learner_cannot_take(
+    client, learner, django_assert_max_num_queries
+):
+    from lms.courses.services import enrolment_create
+    from tests.factories.courses import build_course
+
+    closed_quiz = make_quiz(1, title="Kiểm tra khóa đóng")
+    enrolled_quiz = make_quiz(1, title="Kiểm tra khóa đã ghi danh")
+    open_quiz = make_quiz(1, title="Kiểm tra khóa mở")
+    loose_quiz = make_quiz(1, title="Kiểm tra độc lập")
+    build_course(title="Khóa đóng", open_enrolment=False, final_quiz=closed_quiz)
+    mine = build_course(title="Khóa đã ghi danh", open_enrolment=False, final_quiz=enrolled_quiz)
+    build_course(title="Khóa mở", final_quiz=open_quiz)
+    enrolment_create(official=learner.official, course=mine, source="assigned")
+    client.force_login(learner)
+    client.get(reverse("quizzes:quiz_list"))
+    with django_assert_max_num_queries(10):
+        html = client.get(reverse("quizzes:quiz_list")).content.decode()
+    assert "Khóa đóng" not in html and closed_quiz.title not in html
+    for text in ("Khóa đã ghi danh", enrolled_quiz.title, "Khóa mở", open_quiz.title):
+        assert text in html
+    assert html.index("Khóa đã ghi danh") < html.index(enrolled_quiz.title)
+    assert "Bài kiểm tra khác" in html and loose_quiz.title in html

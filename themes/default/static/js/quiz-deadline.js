@@ -8,7 +8,15 @@
     var left = Math.max(0, Math.round((end - (Date.now() - skew)) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
-    if (left === 0) { document.getElementById("submit-attempt").click(); return; }
+    if (left === 0) {
+      // Time is up: submit as it stands, without asking about unanswered questions.
+      var button = document.getElementById("submit-attempt");
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirm"; confirmed.value = "1";
+      button.form.appendChild(confirmed);
+      button.click();
+      return;
+    }
     setTimeout(tick, 1000);
   }
   tick();
