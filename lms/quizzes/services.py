@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from unidecode import unidecode
@@ -156,13 +156,28 @@ def _sync_choices(
     return changed
 
 
+CARRIED_FIELDS = {"points": "points", "shuffle": "shuffle_choices"}
+
+
+def _label(parsed: ParsedQuestion) -> str:
+    where = f"line {parsed.line}: " if parsed.line else ""
+    return f"{where}question {parsed.name or parsed.key or parsed.text[:40]!r}"
+
+
 def questions_upsert(
-    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+    *,
+    questions: list[ParsedQuestion],
+    default_category: str = "",
+    source: str = "",
+    warnings: list[str] | None = None,
 ) -> tuple[list[Question], dict]:
     """Write parsed questions (validated), returning the rows in input order and the counts.
 
     Call inside a transaction; ``questions_import`` is the public all-or-nothing entry point.
+    ``warnings`` (when given) receives a line for every changed question that past attempts
+    used, and for every bank value the file cannot carry (GIFT: points, "do not shuffle").
     """
+    warnings = [] if warnings is None else warnings
     counts = {"created": 0, "updated": 0, "unchanged": 0, "categories": 0}
     for parsed in questions:
         question_validate(parsed, source)
@@ -192,6 +207,7 @@ def questions_upsert(
         clauses[number] = Clause.objects.create(number=number)
 
     rows: list[Question] = []
+    updated: list[tuple[ParsedQuestion, Question]] = []
     for parsed in questions:
         category = category_for_path(parsed.category or default_category, cache)
         values = {
@@ -215,6 +231,19 @@ def questions_upsert(
             changed = True
         else:
             changed = False
+            kept = []
+            for carried, field in CARRIED_FIELDS.items():
+                if carried not in parsed.carries:
+                    values.pop(field)
+                    if field == "points" and question.points != ONE:
+                        kept.append(f"points {question.points.normalize()}")
+                    if field == "shuffle_choices" and not question.shuffle_choices:
+                        kept.append('"do not shuffle"')
+            if kept:
+                warnings.append(
+                    f"{_label(parsed)}: the file does not set {' and '.join(kept)}; "
+                    "the bank's value is kept"
+                )
             for field, value in values.items():
                 current = getattr(question, field)
                 if field == "source":
@@ -238,6 +267,7 @@ def questions_upsert(
                 changed = True
             if changed or changed_choices:
                 counts["updated"] += 1
+                updated.append((parsed, question))
             else:
                 counts["unchanged"] += 1
         else:
@@ -247,16 +277,37 @@ def questions_upsert(
                 question.clauses.set(want_clauses)
         rows.append(question)
     counts["categories"] = Category.objects.count() - categories_before
+    if updated:
+        used = dict(
+            Response.objects.filter(question__in=[q for _p, q in updated])
+            .values("question_id")
+            .annotate(n=Count("sitting_id", distinct=True))
+            .values_list("question_id", "n")
+        )
+        for parsed, question in updated:
+            if used.get(question.pk):
+                warnings.append(
+                    f"{_label(parsed)} changes a question that {used[question.pk]} past "
+                    "attempt(s) used: they keep the version they showed; new attempts get "
+                    "the new one"
+                )
     return rows, counts
 
 
 def questions_import(
-    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+    *,
+    questions: list[ParsedQuestion],
+    default_category: str = "",
+    source: str = "",
+    warnings: list[str] | None = None,
 ) -> dict:
     """Import parsed questions all or nothing; upsert by key. Returns created/updated/unchanged."""
     with transaction.atomic():
         _rows, counts = questions_upsert(
-            questions=questions, default_category=default_category, source=source
+            questions=questions,
+            default_category=default_category,
+            source=source,
+            warnings=warnings,
         )
     return counts
 

@@ -67,3 +67,6 @@ class ParsedQuestion:
     points: Decimal = Decimal("1")
     shuffle: bool = True  # shuffle the choices when the quiz shuffles
     line: int | None = None  # where it starts in the source file
+    # Fields the source sets itself; on re-import the others keep the bank's value (GIFT cannot
+    # write points or "do not shuffle", so a GIFT round trip must not reset them).
+    carries: frozenset[str] = field(default=frozenset({"points", "shuffle"}), compare=False)

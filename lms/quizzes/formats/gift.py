@@ -320,6 +320,7 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
         tags=tags,
         clauses=clauses,
         line=line,
+        carries=frozenset(),
     )
     if not question.text:
         raise FormatError(path, line, "the question has no text")

@@ -207,6 +207,11 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
         points=points.normalize(),
         shuffle=node.value("shuffleanswers", "true").lower() in ("true", "1"),
         line=line,
+        carries=frozenset(
+            field
+            for field, tag in (("points", "defaultgrade"), ("shuffle", "shuffleanswers"))
+            if node.find(tag) is not None
+        ),
     )
     answers = node.findall("answer")
     if kind == "multichoice":

@@ -89,10 +89,14 @@ class Command(BaseCommand):
 
         keys = [question.key for question in questions if question.key]
         existing = set(Question.objects.filter(key__in=keys).values_list("key", flat=True))
+        warnings: list[str] = []
         try:
             with transaction.atomic():
                 counts = questions_import(
-                    questions=questions, default_category=options["category"], source=str(path)
+                    questions=questions,
+                    default_category=options["category"],
+                    source=str(path),
+                    warnings=warnings,
                 )
                 if options["dry_run"]:
                     raise _DryRun
@@ -101,9 +105,11 @@ class Command(BaseCommand):
         except FormatError as error:
             raise CommandError(f"{error}; nothing imported") from None
 
-        self.stdout.write(self._summary(questions, existing, counts, unsupported, options))
+        self.stdout.write(
+            self._summary(questions, existing, counts, unsupported, options, warnings)
+        )
 
-    def _summary(self, questions, existing, counts, unsupported, options) -> str:
+    def _summary(self, questions, existing, counts, unsupported, options, warnings=()) -> str:
         """Totals from the service, then per category: new, already in the bank, skipped."""
         rows: dict[str, list[int]] = {}
         default = options["category"] or "(no category)"
@@ -120,6 +126,7 @@ class Command(BaseCommand):
         ]
         for category, (new, old, skipped) in sorted(rows.items()):
             lines.append(f"  {category}: {new} new, {old} already in the bank, {skipped} skipped")
+        lines += [f"  warning: {options['file']}: {warning}" for warning in warnings]
         if options["dry_run"]:
             lines.append("Dry run: nothing was saved.")
         return "\n".join(lines)
