@@ -34,6 +34,8 @@ from .signals import sitting_finished
 
 CENT = Decimal("0.01")
 ONE = Decimal(1)
+# What a question may be worth (Question.points holds up to 9999.99; totals must fit a sitting).
+MIN_POINTS, MAX_POINTS = Decimal("0.01"), Decimal(1000)
 
 
 class QuizError(Exception):
@@ -71,18 +73,57 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
     """Check what the database relies on; parsers check their own syntax first."""
 
     def fail(message):
+        title = question.name or question.key
+        if title:
+            message = f"question {title!r}: {message}"
         raise FormatError(source or "questions", question.line, message)
 
     if question.kind not in KINDS:
         fail(f"unknown kind {question.kind!r}")
     if question.text_format not in TEXT_FORMATS:
         fail(f"unknown text format {question.text_format!r}")
+    texts = [
+        ("title", question.name),
+        ("id", question.key),
+        ("text", question.text),
+        ("explanation", question.explanation),
+        ("category", question.category),
+        ("feedback", question.feedback_true),
+        ("feedback", question.feedback_false),
+        *(("tag", tag) for tag in question.tags),
+        *(("clause tag", clause) for clause in question.clauses),
+        *(("answer", answer) for answer in question.answers),
+        *(("answer", c.text) for c in question.choices),
+        *(("feedback", c.feedback) for c in question.choices),
+    ]
+    for label, value in texts:
+        if "\x00" in (value or ""):
+            fail(f"the {label} contains a NUL character (byte 0), which cannot be stored")
     if not (question.text or "").strip():
         fail("empty question text")
     if len(question.key) > 120:
         fail("question id longer than 120 characters")
-    if question.points <= 0:
-        fail("points must be positive")
+    if len(question.name) > 255:
+        fail("title longer than 255 characters")
+    segments = _split_path(question.category)
+    for segment in segments:
+        if len(segment) > 200:
+            fail(f"category segment {segment[:30]!r}... longer than 200 characters")
+    if len("/".join(segments)) > 500:
+        fail("category path longer than 500 characters")
+    for tag in question.tags:
+        if len(tag) > 100:
+            fail(f"tag {tag[:30]!r}... longer than 100 characters")
+    for clause in question.clauses:
+        if len(clause) > 20:
+            fail(f"clause tag {clause[:30]!r}... longer than 20 characters")
+    points = Decimal(question.points)
+    if not points.is_finite() or not MIN_POINTS <= points <= MAX_POINTS:
+        fail(f"points {points:f} are outside {MIN_POINTS}..{MAX_POINTS}")
+    for choice in question.choices:
+        fraction = Decimal(choice.fraction)
+        if not fraction.is_finite() or not -ONE <= fraction <= ONE:
+            fail(f"answer {choice.text[:30]!r} has a weight outside -100%..100%")
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         if len(question.choices) < 2:
             fail(f"a {question.kind} question needs at least 2 choices")
@@ -185,8 +226,11 @@ def questions_upsert(
     for parsed in questions:
         if parsed.key:
             if parsed.key in seen:
+                title = f"question {parsed.name!r}: " if parsed.name else ""
                 raise FormatError(
-                    source or "questions", parsed.line, f"duplicate question id {parsed.key!r}"
+                    source or "questions",
+                    parsed.line,
+                    f"{title}duplicate question id {parsed.key!r}",
                 )
             seen[parsed.key] = parsed.line
     categories_before = Category.objects.count()

@@ -28,9 +28,7 @@ def _sit(learner):
     return sitting
 
 
-def test_reimport_changing_a_used_question_warns_in_dry_run_and_in_the_summary(
-    tmp_path, learner
-):
+def test_reimport_changing_a_used_question_warns_in_dry_run_and_in_the_summary(tmp_path, learner):
     bank = tmp_path / "bank.gift"
     _import(bank, BEFORE)
     _sit(learner)

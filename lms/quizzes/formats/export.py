@@ -83,13 +83,18 @@ def _general(question: ParsedQuestion, before: str = "", after: str = "") -> str
     return f"{before}####{_answer(question.explanation, question.text_format)}{after}"
 
 
+def _mark(value: str) -> str:
+    """A value inside a [id:...] or [tag:...] comment: "\\" and "]" escaped, one line."""
+    return value.replace("\\", "\\\\").replace("]", "\\]").replace("\n", " ")
+
+
 def question_to_gift(question: ParsedQuestion) -> str:
     """One question, preceded by a comment with its id (when it is not the title) and tags."""
     marks = []
     if question.key and question.key != question.name:
-        marks.append(f"[id:{question.key}]")
-    marks += [f"[tag:{tag}]" for tag in question.tags]
-    marks += [f"[tag:clause:{clause}]" for clause in question.clauses]
+        marks.append(f"[id:{_mark(question.key)}]")
+    marks += [f"[tag:{_mark(tag)}]" for tag in question.tags]
+    marks += [f"[tag:clause:{_mark(clause)}]" for clause in question.clauses]
     out = f"// {' '.join(marks)}\n" if marks else ""
     if question.name:
         out += f"::{escape(question.name)}::"

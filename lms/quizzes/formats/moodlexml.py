@@ -16,6 +16,7 @@ from .gift import (
     accepted_short_answers,
     check_choices,
     decode_utf8,
+    distinct_titles,
     normalize_category,
     parse_weight,
     split_tags,
@@ -116,7 +117,11 @@ def read_tree(data: bytes, path: str) -> Node:
 
 
 def parse(
-    data: bytes, *, path: str, unsupported: list[UnsupportedQuestion] | None = None
+    data: bytes,
+    *,
+    path: str,
+    unsupported: list[UnsupportedQuestion] | None = None,
+    notes: list[str] | None = None,
 ) -> list[ParsedQuestion]:
     """Parse Moodle XML into questions; raise FormatError naming the line of the first problem.
 
@@ -136,6 +141,8 @@ def parse(
             category = normalize_category(node.value("category"))
             continue
         if kind == "description":
+            if notes is not None:
+                notes.append(f"line {node.line}: description {node.value('name')!r} skipped")
             continue
         try:
             question = _question(node, kind, path)
@@ -145,8 +152,15 @@ def parse(
                 raise
             unsupported.append(error)
             continue
+        except FormatError as error:
+            name = node.value("name")
+            if not name or name in error.message:
+                raise
+            raise FormatError(path, error.line, f"question {name!r}: {error.message}") from None
         question.category = category
         questions.append(question)
+    if notes is not None:
+        distinct_titles(questions, notes)
     return questions
 
 
@@ -191,6 +205,8 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
     if node.find("defaultgrade") is not None:
         try:
             points = Decimal(node.value("defaultgrade"))
+            if not points.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise FormatError(
                 path, node.find("defaultgrade").line, "<defaultgrade> is not a number"

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if lost:
             names = ", ".join(repr(str(q)) for q in lost[:5]) + (" ..." if len(lost) > 5 else "")
             self.stderr.write(
-                f"warning: GIFT cannot carry points or \"do not shuffle\"; {len(lost)} "
+                f'warning: GIFT cannot carry points or "do not shuffle"; {len(lost)} '
                 f"question(s) set them ({names}). Re-importing this file keeps the bank's values."
             )
         if options["outfile"] == "-":
