@@ -110,8 +110,10 @@ class Question(models.Model):
         Clause, blank=True, related_name="questions", verbose_name=_("ISO clauses")
     )
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
-    # True/false questions: the right answer.
+    # True/false questions: the right answer, and the feedback for each of the two answers.
     correct = models.BooleanField(_("correct answer"), null=True, blank=True)
+    feedback_true = models.TextField(_("feedback for the answer “true”"), blank=True)
+    feedback_false = models.TextField(_("feedback for the answer “false”"), blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -158,13 +160,22 @@ class Choice(models.Model):
 
 
 # The question's own fields a Response keeps as shown; choices are kept beside them.
-SHOWN_FIELDS = ("kind", "text", "text_format", "explanation", "correct")
+SHOWN_FIELDS = (
+    "kind",
+    "text",
+    "text_format",
+    "explanation",
+    "correct",
+    "feedback_true",
+    "feedback_false",
+)
 
 
 def question_snapshot(question, choices) -> dict:
     """What an attempt shows of ``question`` with ``choices``, as JSON for ``Response.shown``."""
     return {
-        **{name: getattr(question, name) for name in SHOWN_FIELDS},
+        # getattr's default: a migration's historical model may predate a field.
+        **{name: getattr(question, name, "") for name in SHOWN_FIELDS},
         "choices": [
             {"id": c.pk, "text": c.text, "fraction": str(c.fraction), "feedback": c.feedback}
             for c in choices
@@ -407,8 +418,16 @@ class Response(models.Model):
         """A copy of the question carrying the text, answer and explanation this attempt showed."""
         question = copy(self.question)
         for name in SHOWN_FIELDS:
-            setattr(question, name, self.shown[name])
+            # Attempts recorded before a field was kept showed it empty.
+            setattr(question, name, self.shown.get(name, ""))
         return question
+
+    @property
+    def truefalse_feedback(self) -> str:
+        """The feedback of the true/false answer this attempt gave, as it was shown."""
+        if self.text_answer in ("true", "false"):
+            return self.shown.get(f"feedback_{self.text_answer}", "")
+        return ""
 
     def shown_choices(self) -> dict[int, Choice]:
         """Choice id -> the choice (unsaved copy) with the text and fraction this attempt showed."""

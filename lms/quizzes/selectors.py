@@ -105,7 +105,11 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
 def accepted_answers(responses: list[Response]) -> dict[int, list[str]]:
     """Question id -> short answers the attempt accepted (shown after submission). No query."""
     return {
-        r.question_id: [c.text for c in r.shown_choices().values() if c.fraction > 0]
+        r.question_id: [
+            c.text if c.fraction >= 1 else f"{c.text} ({round(c.fraction * 100)}%)"
+            for c in r.shown_choices().values()
+            if c.fraction > 0
+        ]
         for r in responses
         if r.kind == QuestionKind.SHORT
     }

@@ -93,7 +93,7 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
         *(("tag", tag) for tag in question.tags),
         *(("clause tag", clause) for clause in question.clauses),
         *(("answer", answer) for answer in question.answers),
-        *(("answer", c.text) for c in question.choices),
+        *(("answer", c.text) for c in [*question.choices, *question.partial_answers]),
         *(("feedback", c.feedback) for c in question.choices),
     ]
     for label, value in texts:
@@ -141,7 +141,9 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
 
 def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str]]:
     if parsed.kind == QuestionKind.SHORT:
-        return [(a.strip(), ONE, "") for a in parsed.answers if a.strip()]
+        return [(a.strip(), ONE, "") for a in parsed.answers if a.strip()] + [
+            (c.text.strip(), Decimal(c.fraction), "") for c in parsed.partial_answers
+        ]
     if parsed.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         return [(c.text, Decimal(c.fraction), c.feedback or "") for c in parsed.choices]
     return []
@@ -254,6 +256,10 @@ def questions_upsert(
     updated: list[tuple[ParsedQuestion, Question]] = []
     for parsed in questions:
         category = category_for_path(parsed.category or default_category, cache)
+        if category is not None and parsed.category_description:
+            if category.description != parsed.category_description:
+                category.description = parsed.category_description
+                category.save(update_fields=["description"])
         values = {
             "name": parsed.name[:255],
             "kind": parsed.kind,
@@ -264,6 +270,10 @@ def questions_upsert(
             "category": category,
             "shuffle_choices": getattr(parsed, "shuffle", True),
             "correct": parsed.correct if parsed.kind == QuestionKind.TRUEFALSE else None,
+            "feedback_true": parsed.feedback_true if parsed.kind == QuestionKind.TRUEFALSE else "",
+            "feedback_false": (
+                parsed.feedback_false if parsed.kind == QuestionKind.TRUEFALSE else ""
+            ),
             "source": source[:500],
         }
         question = existing.get(parsed.key) if parsed.key else None

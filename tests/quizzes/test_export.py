@@ -127,10 +127,7 @@ def test_from_model_matches_the_imported_questions(bank):
     for question in exported:
         assert question.kind in ("single", "multiple", "truefalse", "short", "essay")
     by_key = {q.key: q for q in exported}
-    # True/false feedback has no column in the bank yet, so it does not come back.
-    expected = [
-        dataclasses.replace(q, line=None, feedback_true="", feedback_false="") for q in bank
-    ]
+    expected = [dataclasses.replace(q, line=None) for q in bank]
     assert [by_key[q.key] for q in expected] == expected
 
 

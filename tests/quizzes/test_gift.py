@@ -97,10 +97,13 @@ def test_short_answer():
     assert question.choices == []
 
 
-def test_short_answer_drops_moodle_catch_all_and_rejects_partial_credit():
+def test_short_answer_drops_moodle_catch_all_and_keeps_partial_credit():
     assert one("Q{=%100%PDCA#ok =%0%*#sai}").answers == ["PDCA"]
-    with pytest.raises(UnsupportedQuestion, match="partial credit"):
-        gift.parse("Q{=PDCA =%50%PDC}", path="q.gift")
+    question = one("Q{=PDCA =%50%PDC}")
+    assert question.answers == ["PDCA"]
+    assert [(c.text, c.fraction) for c in question.partial_answers] == [("PDC", Decimal("0.5"))]
+    with pytest.raises(FormatError, match="at least one answer worth 100%"):
+        gift.parse("Q{=%50%PDC}", path="q.gift")
 
 
 def test_essay_with_and_without_general_feedback():

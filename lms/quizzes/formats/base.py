@@ -56,7 +56,10 @@ class ParsedQuestion:
     key: str = ""  # stable identity across re-imports (YAML id, GIFT/Moodle name); may be blank
     name: str = ""
     choices: list[ParsedChoice] = field(default_factory=list)  # single / multiple
-    answers: list[str] = field(default_factory=list)  # short answer: accepted texts
+    answers: list[str] = field(default_factory=list)  # short answer: accepted texts (100 %)
+    # Short answer: texts that earn part of the points (0 < fraction < 1).
+    partial_answers: list[ParsedChoice] = field(default_factory=list)
+    category_description: str = ""  # the category's description (Moodle <info>), HTML
     correct: bool | None = None  # true/false
     feedback_true: str = ""  # true/false: shown to a learner who answered "true"
     feedback_false: str = ""  # true/false: shown to a learner who answered "false"

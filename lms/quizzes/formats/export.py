@@ -73,6 +73,8 @@ def _answers(question: ParsedQuestion) -> str:
         for answer in question.answers:
             text = _answer(answer, fmt)
             answers += f"\t=%100%{text}\n" if WEIGHT_PATTERN.match(text) else f"\t={text}\n"
+        for partial in question.partial_answers:
+            answers += f"\t=%{percent(partial.fraction)}%{_answer(partial.text, fmt)}\n"
         return "{\n" + answers + _general(question, "\t", "\n") + "}"
     return "{" + _general(question) + "}"  # essay
 
@@ -127,6 +129,8 @@ def from_model(question) -> ParsedQuestion:
         key=question.key,
         name=question.name,
         correct=question.correct,
+        feedback_true=question.feedback_true,
+        feedback_false=question.feedback_false,
         explanation=question.explanation,
         category=question.category.path if question.category_id else "",
         tags=[tag.name for tag in question.tags.all()],
@@ -135,7 +139,12 @@ def from_model(question) -> ParsedQuestion:
         shuffle=question.shuffle_choices,
     )
     if question.kind == "short":
-        parsed.answers = [c.text for c in choices if c.fraction > 0]
+        parsed.answers = [c.text for c in choices if c.fraction >= 1]
+        parsed.partial_answers = [
+            ParsedChoice(text=c.text, fraction=c.fraction.normalize())
+            for c in choices
+            if 0 < c.fraction < 1
+        ]
     elif question.kind in ("single", "multiple"):
         parsed.choices = [
             ParsedChoice(text=c.text, fraction=c.fraction.normalize(), feedback=c.feedback)

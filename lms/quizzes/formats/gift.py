@@ -134,14 +134,17 @@ def check_choices(
 
 def accepted_short_answers(
     weighted: list[tuple[Decimal, str]], path: str, line: int | None, name: str
-) -> list[str]:
-    """Accepted texts of a short answer: the 100 % ones; 0 % ones (Moodle's catch-alls) drop."""
-    if any(0 < fraction < 1 for fraction, _ in weighted):
-        raise UnsupportedQuestion(path, line, "short answer with partial credit", name)
+) -> tuple[list[str], list[ParsedChoice]]:
+    """Accepted texts of a short answer: the 100 % ones, and those earning part of the points.
+
+    0 % and negative ones (Moodle's catch-alls, "*") earn nothing and are dropped."""
     accepted = [text for fraction, text in weighted if fraction == 1]
+    partial = [ParsedChoice(text=text, fraction=f) for f, text in weighted if 0 < f < 1]
     if not accepted:
-        raise FormatError(path, line, "a short answer question needs at least one accepted answer")
-    return accepted
+        raise FormatError(
+            path, line, "a short answer question needs at least one answer worth 100%"
+        )
+    return accepted, partial
 
 
 class _Block:
@@ -429,7 +432,7 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
         if not accepted:
             raise FormatError(path, answer_line, "an empty answer after '='")
         weighted.append((weight, accepted))
-    question.answers = accepted_short_answers(weighted, path, line, name)
+    question.answers, question.partial_answers = accepted_short_answers(weighted, path, line, name)
     return question
 
 

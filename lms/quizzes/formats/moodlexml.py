@@ -133,12 +133,15 @@ def parse(
     quiz = read_tree(data, path)
     questions: list[ParsedQuestion] = []
     category = ""
+    descriptions: dict[str, str] = {}
     for node in quiz.children:
         if node.tag != "question":
             raise FormatError(path, node.line, f"unexpected <{node.tag}> inside <quiz>")
         kind = node.attrs.get("type", "")
         if kind == "category":
             category = normalize_category(node.value("category"))
+            info = node.find("info")
+            descriptions[category] = _text_of(info, "html") if info is not None else ""
             continue
         if kind == "description":
             if notes is not None:
@@ -158,6 +161,7 @@ def parse(
                 raise
             raise FormatError(path, error.line, f"question {name!r}: {error.message}") from None
         question.category = category
+        question.category_description = descriptions.get(category, "")
         questions.append(question)
     if notes is not None:
         distinct_titles(questions, notes)
@@ -275,7 +279,9 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
             if not accepted:
                 raise FormatError(path, answer.line, "an empty answer")
             weighted.append((_fraction(answer, path), accepted))
-        question.answers = accepted_short_answers(weighted, path, line, name)
+        question.answers, question.partial_answers = accepted_short_answers(
+            weighted, path, line, name
+        )
     elif not question.explanation:  # essay: the marker's notes stand in for missing feedback
         question.explanation = _text_of(node.find("graderinfo"), text_format)
     return question

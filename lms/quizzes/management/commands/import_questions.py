@@ -43,6 +43,10 @@ def parse_file(
         questions = parse_questions(path, text=gift.decode_utf8(data, str(path)))
     if not questions and not unsupported:
         raise FormatError(str(path), None, "the file has no questions")
+    from lms.quizzes.services import question_validate
+
+    for question in questions:  # before any query uses their values (PostgreSQL refuses NUL)
+        question_validate(question, str(path))
     return questions
 
 
