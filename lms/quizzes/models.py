@@ -76,6 +76,7 @@ class QuestionKind(models.TextChoices):
     MULTIPLE = "multiple", _("Multiple response")
     TRUEFALSE = "truefalse", _("True/false")
     SHORT = "short", _("Short answer")
+    NUMERICAL = "numerical", _("Numerical")
     ESSAY = "essay", _("Essay")
 
 
@@ -142,6 +143,10 @@ class Choice(models.Model):
     # Share of the question's points: 1 = fully right, 0 = wrong, negative = penalty.
     fraction = models.DecimalField(_("fraction"), max_digits=8, decimal_places=5, default=0)
     feedback = models.TextField(_("feedback"), blank=True)
+    # Numerical questions: ``text`` holds the value; answers within the tolerance match it.
+    tolerance = models.DecimalField(
+        _("tolerance"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     # A choice removed from the source stays for the sittings that showed it.
     active = models.BooleanField(_("active"), default=True)
@@ -177,7 +182,13 @@ def question_snapshot(question, choices) -> dict:
         # getattr's default: a migration's historical model may predate a field.
         **{name: getattr(question, name, "") for name in SHOWN_FIELDS},
         "choices": [
-            {"id": c.pk, "text": c.text, "fraction": str(c.fraction), "feedback": c.feedback}
+            {
+                "id": c.pk,
+                "text": c.text,
+                "fraction": str(c.fraction),
+                "feedback": c.feedback,
+                **({"tolerance": str(c.tolerance)} if c.tolerance is not None else {}),
+            }
             for c in choices
         ],
     }
@@ -438,6 +449,7 @@ class Response(models.Model):
                 text=c["text"],
                 fraction=Decimal(c["fraction"]),
                 feedback=c["feedback"],
+                tolerance=Decimal(c["tolerance"]) if "tolerance" in c else None,
             )
             for c in self.shown.get("choices", [])
         }

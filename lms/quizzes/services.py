@@ -137,20 +137,56 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
         fail("a true/false question needs its answer")
     if question.kind == QuestionKind.SHORT and not [a for a in question.answers if a.strip()]:
         fail("a short-answer question needs accepted answers")
+    if question.kind == QuestionKind.NUMERICAL:
+        if not any(c.fraction >= 1 for c in question.choices):
+            fail("a numerical question needs an answer worth 100%")
+        for choice in question.choices:
+            value = parse_number(choice.text)
+            tolerance = Decimal(choice.tolerance or 0)
+            if value is None or not tolerance.is_finite() or tolerance < 0:
+                fail(f"numerical answer {choice.text[:30]!r} is not a number with a tolerance")
+            if abs(value) >= MAX_NUMBER or tolerance >= MAX_NUMBER:
+                fail(f"numerical answer {choice.text[:30]!r} is too large")
 
 
-def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str]]:
+def parse_number(text: str) -> Decimal | None:
+    """'2015', ' 3,5 ' (Vietnamese decimal comma) -> Decimal; anything else -> None."""
+    text = (text or "").strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
+# A numerical answer or tolerance must fit Choice.tolerance (20 digits, 6 after the point).
+MAX_NUMBER = Decimal(10) ** 13
+
+
+def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str, Decimal | None]]:
     if parsed.kind == QuestionKind.SHORT:
-        return [(a.strip(), ONE, "") for a in parsed.answers if a.strip()] + [
-            (c.text.strip(), Decimal(c.fraction), "") for c in parsed.partial_answers
+        return [(a.strip(), ONE, "", None) for a in parsed.answers if a.strip()] + [
+            (c.text.strip(), Decimal(c.fraction), "", None) for c in parsed.partial_answers
         ]
     if parsed.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        return [(c.text, Decimal(c.fraction), c.feedback or "") for c in parsed.choices]
+        return [(c.text, Decimal(c.fraction), c.feedback or "", None) for c in parsed.choices]
+    if parsed.kind == QuestionKind.NUMERICAL:
+        return [
+            (
+                format(parse_number(c.text).normalize(), "f"),
+                Decimal(c.fraction),
+                c.feedback or "",
+                Decimal(c.tolerance or 0).quantize(Decimal("0.000001")),
+            )
+            for c in parsed.choices
+        ]
     return []
 
 
 def _sync_choices(
-    question: Question, rows: list[tuple[str, Decimal, str]], existing: list[Choice]
+    question: Question, rows: list[tuple[str, Decimal, str, Decimal | None]], existing: list[Choice]
 ) -> bool:
     """Make the question's active choices equal ``rows``; keep choices that sittings used."""
     changed = False
@@ -158,28 +194,36 @@ def _sync_choices(
     for choice in existing:
         by_text.setdefault(choice.text, []).append(choice)
     keep_ids = set()
-    for order, (text, fraction, feedback) in enumerate(rows):
+    for order, (text, fraction, feedback, tolerance) in enumerate(rows):
         matches = by_text.get(text)
         if matches:
             choice = matches.pop(0)
             fraction = fraction.quantize(Decimal("0.00001"))
-            if (choice.fraction, choice.feedback, choice.order, choice.active) != (
-                fraction,
-                feedback,
-                order,
-                True,
-            ):
-                choice.fraction, choice.feedback, choice.order, choice.active = (
-                    fraction,
-                    feedback,
-                    order,
-                    True,
-                )
-                choice.save(update_fields=["fraction", "feedback", "order", "active"])
+            want = (fraction, feedback, order, True, tolerance)
+            if (
+                choice.fraction,
+                choice.feedback,
+                choice.order,
+                choice.active,
+                choice.tolerance,
+            ) != (want):
+                (
+                    choice.fraction,
+                    choice.feedback,
+                    choice.order,
+                    choice.active,
+                    choice.tolerance,
+                ) = want
+                choice.save(update_fields=["fraction", "feedback", "order", "active", "tolerance"])
                 changed = True
         else:
             choice = Choice.objects.create(
-                question=question, text=text, fraction=fraction, feedback=feedback, order=order
+                question=question,
+                text=text,
+                fraction=fraction,
+                feedback=feedback,
+                order=order,
+                tolerance=tolerance,
             )
             changed = True
         keep_ids.add(choice.pk)
@@ -627,6 +671,16 @@ def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decim
             return Decimal(0)
         accepted = [c.fraction for c in choices.values() if normalise_answer(c.text) == given]
         return max(accepted, default=Decimal(0)).max(Decimal(0))
+    if kind == QuestionKind.NUMERICAL:
+        given = parse_number(response.text_answer)
+        if given is None:
+            return Decimal(0)
+        matched = [
+            c.fraction
+            for c in choices.values()
+            if abs(given - Decimal(c.text)) <= (c.tolerance or 0)
+        ]
+        return max(matched, default=Decimal(0)).max(Decimal(0))
     return Decimal(0)
 
 

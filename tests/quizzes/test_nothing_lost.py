@@ -118,3 +118,70 @@ def test_truefalse_feedback_and_partial_answers_round_trip_through_gift(tmp_path
     assert [(c.text, c.fraction) for c in again["q-short"].partial_answers] == [
         ("PDSA", Decimal("0.5"))
     ]
+
+
+NUMERICAL = """
+::Năm::Tiêu chuẩn ISO 9001 hiện hành ban hành năm nào?{#=2015:0#Đúng =%50%2014:1#Gần đúng}
+
+::Khoảng::Tỷ lệ đạt tối thiểu (%)?{#60..80}
+
+::Số::Số điều của tiêu chuẩn?{#10}
+"""
+
+
+def test_gift_numerical_forms():
+    year, span, plain = gift.parse(NUMERICAL, path="n.gift")
+    assert year.kind == span.kind == plain.kind == "numerical"
+    assert [(c.text, c.fraction, c.tolerance, c.feedback) for c in year.choices] == [
+        ("2015", 1, 0, "Đúng"),
+        ("2014", Decimal("0.5"), 1, "Gần đúng"),
+    ]
+    assert [(c.text, c.tolerance) for c in span.choices] == [("70", 10)]
+    assert [(c.text, c.tolerance) for c in plain.choices] == [("10", 0)]
+    again = gift.parse(to_gift([year, span, plain]), path="again.gift")
+    assert [q.choices for q in again] == [year.choices, span.choices, plain.choices]
+
+
+def test_numerical_refusals_name_the_line():
+    import pytest
+
+    from lms.quizzes.formats.base import FormatError
+
+    with pytest.raises(FormatError, match="n.gift:1: .*'hai nghìn' is not a number"):
+        gift.parse("::N::Năm?{#hai nghìn}", path="n.gift")
+    with pytest.raises(FormatError, match="needs an answer worth 100%"):
+        gift.parse("::N::Năm?{#=%50%2015:0}", path="n.gift")
+
+
+NUMERICAL_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz><question type="numerical"><name><text>q-num</text></name>
+<questiontext format="plain_text"><text>Năm ban hành?</text></questiontext>
+<answer fraction="100"><text>2015</text><tolerance>0.5</tolerance>
+<feedback><text>Đúng</text></feedback></answer>
+<answer fraction="0"><text>*</text><tolerance>0</tolerance></answer>
+</question></quiz>
+"""
+
+
+def test_moodle_xml_numerical_is_marked_with_its_tolerance_and_reviewed(client, tmp_path, learner):
+    path = tmp_path / "n.xml"
+    path.write_text(NUMERICAL_XML, encoding="utf-8")
+    call_command("import_questions", str(path), stdout=StringIO())
+    question = Question.objects.get(key="q-num")
+    assert question.kind == "numerical"
+    assert list(question.choices.values_list("text", "tolerance")) == [("2015", Decimal("0.5"))]
+    scores = []
+    for given in ("2015,4", "2016", "năm"):
+        quiz = QuizFactory()
+        QuizQuestion.objects.create(quiz=quiz, question=question)
+        sitting = services.sitting_start(quiz=quiz, user=learner)
+        response = sitting.responses.get()
+        services.sitting_submit(sitting=sitting, answers={response.pk: [given]})
+        sitting.refresh_from_db()
+        scores.append(sitting.score)
+    assert scores == [1, 0, 0]
+    client.force_login(learner)
+    first = QuizQuestion.objects.filter(question=question).order_by("pk").first().quiz
+    sitting = first.sittings.get()
+    page = client.get(reverse("quizzes:sitting_result", args=[sitting.pk])).content.decode()
+    assert "2015,4" in page and "2015 ± 0.5" in page

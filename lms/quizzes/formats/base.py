@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-KINDS = ("single", "multiple", "truefalse", "short", "essay")
+KINDS = ("single", "multiple", "truefalse", "short", "numerical", "essay")
 TEXT_FORMATS = ("plain", "markdown", "html")
 
 
@@ -46,6 +46,8 @@ class ParsedChoice:
     # Share of the question's points this choice earns: 1 = right, 0 = wrong, negative = penalty.
     fraction: Decimal = Decimal("0")
     feedback: str = ""
+    # Numerical questions: ``text`` is the value, answers within ``tolerance`` of it match.
+    tolerance: Decimal | None = None
 
 
 @dataclass

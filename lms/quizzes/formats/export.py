@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from .base import ParsedChoice, ParsedQuestion
 from .gift import WEIGHT_PATTERN, percent
@@ -76,6 +77,15 @@ def _answers(question: ParsedQuestion) -> str:
         for partial in question.partial_answers:
             answers += f"\t=%{percent(partial.fraction)}%{_answer(partial.text, fmt)}\n"
         return "{\n" + answers + _general(question, "\t", "\n") + "}"
+    if question.kind == "numerical":
+        answers = []
+        for choice in question.choices:
+            tolerance = format(Decimal(choice.tolerance or 0).normalize(), "f")
+            value = f"{choice.text}:{tolerance}"
+            weight = "" if choice.fraction == 1 else f"%{percent(choice.fraction)}%"
+            feedback = "#" + _answer(choice.feedback, fmt) if choice.feedback else ""
+            answers.append(f"={weight}{value}{feedback}")
+        return "{#" + " ".join(answers) + _general(question, " ") + "}"
     return "{" + _general(question) + "}"  # essay
 
 
@@ -145,9 +155,14 @@ def from_model(question) -> ParsedQuestion:
             for c in choices
             if 0 < c.fraction < 1
         ]
-    elif question.kind in ("single", "multiple"):
+    elif question.kind in ("single", "multiple", "numerical"):
         parsed.choices = [
-            ParsedChoice(text=c.text, fraction=c.fraction.normalize(), feedback=c.feedback)
+            ParsedChoice(
+                text=c.text,
+                fraction=c.fraction.normalize(),
+                feedback=c.feedback,
+                tolerance=c.tolerance.normalize() if c.tolerance is not None else None,
+            )
             for c in choices
         ]
     return parsed

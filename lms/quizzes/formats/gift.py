@@ -399,7 +399,8 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
     if not answer:
         return question  # essay
     if answer.startswith("#"):
-        raise UnsupportedQuestion(path, line, "numerical", name)
+        _parse_numerical(question, answer[1:].strip(), path, answer_line)
+        return question
     if "~" in answer:
         _parse_choices(question, answer, path, answer_line)
         return question
@@ -434,6 +435,45 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
         weighted.append((weight, accepted))
     question.answers, question.partial_answers = accepted_short_answers(weighted, path, line, name)
     return question
+
+
+def numerical_answer(raw: str, path: str, line: int | None) -> tuple[str, Decimal]:
+    """'2015:0', '1..5' (a range) or '3.5' -> (value as text, tolerance)."""
+    raw = raw.strip()
+    try:
+        if ".." in raw:
+            low, high = (Decimal(part.strip()) for part in raw.split("..", 1))
+            if low > high:
+                raise InvalidOperation
+            value, tolerance = (low + high) / 2, (high - low) / 2
+        elif ":" in raw:
+            value, tolerance = (Decimal(part.strip()) for part in raw.split(":", 1))
+        else:
+            value, tolerance = Decimal(raw), Decimal(0)
+        if not (value.is_finite() and tolerance.is_finite()) or tolerance < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise FormatError(
+            path,
+            line,
+            f"numerical answer {raw!r} is not a number: write value:tolerance or min..max",
+        ) from None
+    return format(value.normalize(), "f"), tolerance.normalize()
+
+
+def _parse_numerical(question: ParsedQuestion, answer: str, path: str, line: int) -> None:
+    """{#2015:0}, {#1..5} or {#=2015:0#right =%50%2014:1#close}."""
+    question.kind = "numerical"
+    pieces = answer.split("=")[1:] if answer.startswith("=") else [answer]
+    for piece in pieces:
+        weight, piece = _weight(piece.strip(), Decimal(1), path, line)
+        raw, _, feedback = piece.partition("#")
+        value, tolerance = numerical_answer(_clean(raw), path, line)
+        question.choices.append(
+            ParsedChoice(text=value, fraction=weight, feedback=_text(feedback), tolerance=tolerance)
+        )
+    if not any(c.fraction == 1 for c in question.choices):
+        raise FormatError(path, line, "a numerical question needs an answer worth 100%")
 
 
 def _weight(piece: str, default: Decimal, path: str, line: int) -> tuple[Decimal, str]:

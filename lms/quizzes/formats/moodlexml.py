@@ -18,6 +18,7 @@ from .gift import (
     decode_utf8,
     distinct_titles,
     normalize_category,
+    numerical_answer,
     parse_weight,
     split_tags,
 )
@@ -28,7 +29,7 @@ TEXT_FORMATS = {
     "plain_text": "plain",
     "moodle_auto_format": "plain",
 }
-SUPPORTED = {"multichoice", "truefalse", "shortanswer", "essay"}
+SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
 _UTF8_NAMES = {"utf-8", "utf8"}
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -282,6 +283,28 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
         question.answers, question.partial_answers = accepted_short_answers(
             weighted, path, line, name
         )
+    elif kind == "numerical":
+        question.kind = "numerical"
+        for answer in answers:
+            fraction = _fraction(answer, path)
+            raw = answer.value("text")
+            if raw == "*" and fraction <= 0:
+                continue  # Moodle's "any other answer" earns nothing
+            value, tolerance = numerical_answer(raw, path, answer.line)
+            if answer.find("tolerance") is not None:
+                _value, tolerance = numerical_answer(
+                    f"0:{answer.value('tolerance') or 0}", path, answer.line
+                )
+            question.choices.append(
+                ParsedChoice(
+                    text=value,
+                    fraction=fraction,
+                    feedback=_text_of(answer.find("feedback"), text_format),
+                    tolerance=tolerance,
+                )
+            )
+        if not any(c.fraction == 1 for c in question.choices):
+            raise FormatError(path, line, "a numerical question needs an answer worth 100%")
     elif not question.explanation:  # essay: the marker's notes stand in for missing feedback
         question.explanation = _text_of(node.find("graderinfo"), text_format)
     return question
