@@ -76,6 +76,7 @@ class QuestionKind(models.TextChoices):
     MULTIPLE = "multiple", _("Multiple response")
     TRUEFALSE = "truefalse", _("True/false")
     SHORT = "short", _("Short answer")
+    NUMERICAL = "numerical", _("Numerical")
     ESSAY = "essay", _("Essay")
 
 
@@ -110,8 +111,10 @@ class Question(models.Model):
         Clause, blank=True, related_name="questions", verbose_name=_("ISO clauses")
     )
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
-    # True/false questions: the right answer.
+    # True/false questions: the right answer, and the feedback for each of the two answers.
     correct = models.BooleanField(_("correct answer"), null=True, blank=True)
+    feedback_true = models.TextField(_("feedback for the answer “true”"), blank=True)
+    feedback_false = models.TextField(_("feedback for the answer “false”"), blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -140,6 +143,10 @@ class Choice(models.Model):
     # Share of the question's points: 1 = fully right, 0 = wrong, negative = penalty.
     fraction = models.DecimalField(_("fraction"), max_digits=8, decimal_places=5, default=0)
     feedback = models.TextField(_("feedback"), blank=True)
+    # Numerical questions: ``text`` holds the value; answers within the tolerance match it.
+    tolerance = models.DecimalField(
+        _("tolerance"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     # A choice removed from the source stays for the sittings that showed it.
     active = models.BooleanField(_("active"), default=True)
@@ -158,15 +165,30 @@ class Choice(models.Model):
 
 
 # The question's own fields a Response keeps as shown; choices are kept beside them.
-SHOWN_FIELDS = ("kind", "text", "text_format", "explanation", "correct")
+SHOWN_FIELDS = (
+    "kind",
+    "text",
+    "text_format",
+    "explanation",
+    "correct",
+    "feedback_true",
+    "feedback_false",
+)
 
 
 def question_snapshot(question, choices) -> dict:
     """What an attempt shows of ``question`` with ``choices``, as JSON for ``Response.shown``."""
     return {
-        **{name: getattr(question, name) for name in SHOWN_FIELDS},
+        # getattr's default: a migration's historical model may predate a field.
+        **{name: getattr(question, name, "") for name in SHOWN_FIELDS},
         "choices": [
-            {"id": c.pk, "text": c.text, "fraction": str(c.fraction), "feedback": c.feedback}
+            {
+                "id": c.pk,
+                "text": c.text,
+                "fraction": str(c.fraction),
+                "feedback": c.feedback,
+                **({"tolerance": str(c.tolerance)} if c.tolerance is not None else {}),
+            }
             for c in choices
         ],
     }
@@ -407,8 +429,16 @@ class Response(models.Model):
         """A copy of the question carrying the text, answer and explanation this attempt showed."""
         question = copy(self.question)
         for name in SHOWN_FIELDS:
-            setattr(question, name, self.shown[name])
+            # Attempts recorded before a field was kept showed it empty.
+            setattr(question, name, self.shown.get(name, ""))
         return question
+
+    @property
+    def truefalse_feedback(self) -> str:
+        """The feedback of the true/false answer this attempt gave, as it was shown."""
+        if self.text_answer in ("true", "false"):
+            return self.shown.get(f"feedback_{self.text_answer}", "")
+        return ""
 
     def shown_choices(self) -> dict[int, Choice]:
         """Choice id -> the choice (unsaved copy) with the text and fraction this attempt showed."""
@@ -419,6 +449,7 @@ class Response(models.Model):
                 text=c["text"],
                 fraction=Decimal(c["fraction"]),
                 feedback=c["feedback"],
+                tolerance=Decimal(c["tolerance"]) if "tolerance" in c else None,
             )
             for c in self.shown.get("choices", [])
         }

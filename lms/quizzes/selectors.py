@@ -109,10 +109,15 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
 
 def accepted_answers(responses: list[Response]) -> dict[int, list[str]]:
     """Question id -> short answers the attempt accepted (shown after submission). No query."""
+
+    def label(c) -> str:
+        text = f"{c.text} ± {c.tolerance.normalize():f}" if c.tolerance else c.text
+        return text if c.fraction >= 1 else f"{text} ({round(c.fraction * 100)}%)"
+
     return {
-        r.question_id: [c.text for c in r.shown_choices().values() if c.fraction > 0]
+        r.question_id: [label(c) for c in r.shown_choices().values() if c.fraction > 0]
         for r in responses
-        if r.kind == QuestionKind.SHORT
+        if r.kind in (QuestionKind.SHORT, QuestionKind.NUMERICAL)
     }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from unidecode import unidecode
@@ -34,6 +34,8 @@ from .signals import sitting_finished
 
 CENT = Decimal("0.01")
 ONE = Decimal(1)
+# What a question may be worth (Question.points holds up to 9999.99; totals must fit a sitting).
+MIN_POINTS, MAX_POINTS = Decimal("0.01"), Decimal(1000)
 
 
 class QuizError(Exception):
@@ -71,18 +73,57 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
     """Check what the database relies on; parsers check their own syntax first."""
 
     def fail(message):
+        title = question.name or question.key
+        if title:
+            message = f"question {title!r}: {message}"
         raise FormatError(source or "questions", question.line, message)
 
     if question.kind not in KINDS:
         fail(f"unknown kind {question.kind!r}")
     if question.text_format not in TEXT_FORMATS:
         fail(f"unknown text format {question.text_format!r}")
+    texts = [
+        ("title", question.name),
+        ("id", question.key),
+        ("text", question.text),
+        ("explanation", question.explanation),
+        ("category", question.category),
+        ("feedback", question.feedback_true),
+        ("feedback", question.feedback_false),
+        *(("tag", tag) for tag in question.tags),
+        *(("clause tag", clause) for clause in question.clauses),
+        *(("answer", answer) for answer in question.answers),
+        *(("answer", c.text) for c in [*question.choices, *question.partial_answers]),
+        *(("feedback", c.feedback) for c in question.choices),
+    ]
+    for label, value in texts:
+        if "\x00" in (value or ""):
+            fail(f"the {label} contains a NUL character (byte 0), which cannot be stored")
     if not (question.text or "").strip():
         fail("empty question text")
     if len(question.key) > 120:
         fail("question id longer than 120 characters")
-    if question.points <= 0:
-        fail("points must be positive")
+    if len(question.name) > 255:
+        fail("title longer than 255 characters")
+    segments = _split_path(question.category)
+    for segment in segments:
+        if len(segment) > 200:
+            fail(f"category segment {segment[:30]!r}... longer than 200 characters")
+    if len("/".join(segments)) > 500:
+        fail("category path longer than 500 characters")
+    for tag in question.tags:
+        if len(tag) > 100:
+            fail(f"tag {tag[:30]!r}... longer than 100 characters")
+    for clause in question.clauses:
+        if len(clause) > 20:
+            fail(f"clause tag {clause[:30]!r}... longer than 20 characters")
+    points = Decimal(question.points)
+    if not points.is_finite() or not MIN_POINTS <= points <= MAX_POINTS:
+        fail(f"points {points:f} are outside {MIN_POINTS}..{MAX_POINTS}")
+    for choice in question.choices:
+        fraction = Decimal(choice.fraction)
+        if not fraction.is_finite() or not -ONE <= fraction <= ONE:
+            fail(f"answer {choice.text[:30]!r} has a weight outside -100%..100%")
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         if len(question.choices) < 2:
             fail(f"a {question.kind} question needs at least 2 choices")
@@ -96,18 +137,56 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
         fail("a true/false question needs its answer")
     if question.kind == QuestionKind.SHORT and not [a for a in question.answers if a.strip()]:
         fail("a short-answer question needs accepted answers")
+    if question.kind == QuestionKind.NUMERICAL:
+        if not any(c.fraction >= 1 for c in question.choices):
+            fail("a numerical question needs an answer worth 100%")
+        for choice in question.choices:
+            value = parse_number(choice.text)
+            tolerance = Decimal(choice.tolerance or 0)
+            if value is None or not tolerance.is_finite() or tolerance < 0:
+                fail(f"numerical answer {choice.text[:30]!r} is not a number with a tolerance")
+            if abs(value) >= MAX_NUMBER or tolerance >= MAX_NUMBER:
+                fail(f"numerical answer {choice.text[:30]!r} is too large")
 
 
-def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str]]:
+def parse_number(text: str) -> Decimal | None:
+    """'2015', ' 3,5 ' (Vietnamese decimal comma) -> Decimal; anything else -> None."""
+    text = (text or "").strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
+# A numerical answer or tolerance must fit Choice.tolerance (20 digits, 6 after the point).
+MAX_NUMBER = Decimal(10) ** 13
+
+
+def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str, Decimal | None]]:
     if parsed.kind == QuestionKind.SHORT:
-        return [(a.strip(), ONE, "") for a in parsed.answers if a.strip()]
+        return [(a.strip(), ONE, "", None) for a in parsed.answers if a.strip()] + [
+            (c.text.strip(), Decimal(c.fraction), "", None) for c in parsed.partial_answers
+        ]
     if parsed.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        return [(c.text, Decimal(c.fraction), c.feedback or "") for c in parsed.choices]
+        return [(c.text, Decimal(c.fraction), c.feedback or "", None) for c in parsed.choices]
+    if parsed.kind == QuestionKind.NUMERICAL:
+        return [
+            (
+                format(parse_number(c.text).normalize(), "f"),
+                Decimal(c.fraction),
+                c.feedback or "",
+                Decimal(c.tolerance or 0).quantize(Decimal("0.000001")),
+            )
+            for c in parsed.choices
+        ]
     return []
 
 
 def _sync_choices(
-    question: Question, rows: list[tuple[str, Decimal, str]], existing: list[Choice]
+    question: Question, rows: list[tuple[str, Decimal, str, Decimal | None]], existing: list[Choice]
 ) -> bool:
     """Make the question's active choices equal ``rows``; keep choices that sittings used."""
     changed = False
@@ -115,28 +194,36 @@ def _sync_choices(
     for choice in existing:
         by_text.setdefault(choice.text, []).append(choice)
     keep_ids = set()
-    for order, (text, fraction, feedback) in enumerate(rows):
+    for order, (text, fraction, feedback, tolerance) in enumerate(rows):
         matches = by_text.get(text)
         if matches:
             choice = matches.pop(0)
             fraction = fraction.quantize(Decimal("0.00001"))
-            if (choice.fraction, choice.feedback, choice.order, choice.active) != (
-                fraction,
-                feedback,
-                order,
-                True,
-            ):
-                choice.fraction, choice.feedback, choice.order, choice.active = (
-                    fraction,
-                    feedback,
-                    order,
-                    True,
-                )
-                choice.save(update_fields=["fraction", "feedback", "order", "active"])
+            want = (fraction, feedback, order, True, tolerance)
+            if (
+                choice.fraction,
+                choice.feedback,
+                choice.order,
+                choice.active,
+                choice.tolerance,
+            ) != (want):
+                (
+                    choice.fraction,
+                    choice.feedback,
+                    choice.order,
+                    choice.active,
+                    choice.tolerance,
+                ) = want
+                choice.save(update_fields=["fraction", "feedback", "order", "active", "tolerance"])
                 changed = True
         else:
             choice = Choice.objects.create(
-                question=question, text=text, fraction=fraction, feedback=feedback, order=order
+                question=question,
+                text=text,
+                fraction=fraction,
+                feedback=feedback,
+                order=order,
+                tolerance=tolerance,
             )
             changed = True
         keep_ids.add(choice.pk)
@@ -156,13 +243,28 @@ def _sync_choices(
     return changed
 
 
+CARRIED_FIELDS = {"points": "points", "shuffle": "shuffle_choices"}
+
+
+def _label(parsed: ParsedQuestion) -> str:
+    where = f"line {parsed.line}: " if parsed.line else ""
+    return f"{where}question {parsed.name or parsed.key or parsed.text[:40]!r}"
+
+
 def questions_upsert(
-    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+    *,
+    questions: list[ParsedQuestion],
+    default_category: str = "",
+    source: str = "",
+    warnings: list[str] | None = None,
 ) -> tuple[list[Question], dict]:
     """Write parsed questions (validated), returning the rows in input order and the counts.
 
     Call inside a transaction; ``questions_import`` is the public all-or-nothing entry point.
+    ``warnings`` (when given) receives a line for every changed question that past attempts
+    used, and for every bank value the file cannot carry (GIFT: points, "do not shuffle").
     """
+    warnings = [] if warnings is None else warnings
     counts = {"created": 0, "updated": 0, "unchanged": 0, "categories": 0}
     for parsed in questions:
         question_validate(parsed, source)
@@ -170,8 +272,11 @@ def questions_upsert(
     for parsed in questions:
         if parsed.key:
             if parsed.key in seen:
+                title = f"question {parsed.name!r}: " if parsed.name else ""
                 raise FormatError(
-                    source or "questions", parsed.line, f"duplicate question id {parsed.key!r}"
+                    source or "questions",
+                    parsed.line,
+                    f"{title}duplicate question id {parsed.key!r}",
                 )
             seen[parsed.key] = parsed.line
     categories_before = Category.objects.count()
@@ -192,8 +297,13 @@ def questions_upsert(
         clauses[number] = Clause.objects.create(number=number)
 
     rows: list[Question] = []
+    updated: list[tuple[ParsedQuestion, Question]] = []
     for parsed in questions:
         category = category_for_path(parsed.category or default_category, cache)
+        if category is not None and parsed.category_description:
+            if category.description != parsed.category_description:
+                category.description = parsed.category_description
+                category.save(update_fields=["description"])
         values = {
             "name": parsed.name[:255],
             "kind": parsed.kind,
@@ -204,6 +314,10 @@ def questions_upsert(
             "category": category,
             "shuffle_choices": getattr(parsed, "shuffle", True),
             "correct": parsed.correct if parsed.kind == QuestionKind.TRUEFALSE else None,
+            "feedback_true": parsed.feedback_true if parsed.kind == QuestionKind.TRUEFALSE else "",
+            "feedback_false": (
+                parsed.feedback_false if parsed.kind == QuestionKind.TRUEFALSE else ""
+            ),
             "source": source[:500],
         }
         question = existing.get(parsed.key) if parsed.key else None
@@ -215,6 +329,19 @@ def questions_upsert(
             changed = True
         else:
             changed = False
+            kept = []
+            for carried, field in CARRIED_FIELDS.items():
+                if carried not in parsed.carries:
+                    values.pop(field)
+                    if field == "points" and question.points != ONE:
+                        kept.append(f"points {question.points.normalize()}")
+                    if field == "shuffle_choices" and not question.shuffle_choices:
+                        kept.append('"do not shuffle"')
+            if kept:
+                warnings.append(
+                    f"{_label(parsed)}: the file does not set {' and '.join(kept)}; "
+                    "the bank's value is kept"
+                )
             for field, value in values.items():
                 current = getattr(question, field)
                 if field == "source":
@@ -238,6 +365,7 @@ def questions_upsert(
                 changed = True
             if changed or changed_choices:
                 counts["updated"] += 1
+                updated.append((parsed, question))
             else:
                 counts["unchanged"] += 1
         else:
@@ -247,16 +375,37 @@ def questions_upsert(
                 question.clauses.set(want_clauses)
         rows.append(question)
     counts["categories"] = Category.objects.count() - categories_before
+    if updated:
+        used = dict(
+            Response.objects.filter(question__in=[q for _p, q in updated])
+            .values("question_id")
+            .annotate(n=Count("sitting_id", distinct=True))
+            .values_list("question_id", "n")
+        )
+        for parsed, question in updated:
+            if used.get(question.pk):
+                warnings.append(
+                    f"{_label(parsed)} changes a question that {used[question.pk]} past "
+                    "attempt(s) used: they keep the version they showed; new attempts get "
+                    "the new one"
+                )
     return rows, counts
 
 
 def questions_import(
-    *, questions: list[ParsedQuestion], default_category: str = "", source: str = ""
+    *,
+    questions: list[ParsedQuestion],
+    default_category: str = "",
+    source: str = "",
+    warnings: list[str] | None = None,
 ) -> dict:
     """Import parsed questions all or nothing; upsert by key. Returns created/updated/unchanged."""
     with transaction.atomic():
         _rows, counts = questions_upsert(
-            questions=questions, default_category=default_category, source=source
+            questions=questions,
+            default_category=default_category,
+            source=source,
+            warnings=warnings,
         )
     return counts
 
@@ -531,6 +680,16 @@ def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decim
             return Decimal(0)
         accepted = [c.fraction for c in choices.values() if normalise_answer(c.text) == given]
         return max(accepted, default=Decimal(0)).max(Decimal(0))
+    if kind == QuestionKind.NUMERICAL:
+        given = parse_number(response.text_answer)
+        if given is None:
+            return Decimal(0)
+        matched = [
+            c.fraction
+            for c in choices.values()
+            if abs(given - Decimal(c.text)) <= (c.tolerance or 0)
+        ]
+        return max(matched, default=Decimal(0)).max(Decimal(0))
     return Decimal(0)
 
 

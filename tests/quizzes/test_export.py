@@ -30,7 +30,7 @@ def test_escape():
 
 def test_round_trip_of_the_rich_gift_sample():
     parsed = gift.parse((DATA / "iso9001_vi.gift").read_bytes(), path="s.gift", unsupported=[])
-    assert len(parsed) == 9
+    assert len(parsed) == 10
     assert round_trip(parsed) == without_lines(parsed)
 
 
@@ -125,12 +125,9 @@ def test_from_model_matches_the_imported_questions(bank):
 
     exported = [from_model(q) for q in Question.objects.order_by("pk")]
     for question in exported:
-        assert question.kind in ("single", "multiple", "truefalse", "short", "essay")
+        assert question.kind in ("single", "multiple", "truefalse", "short", "numerical", "essay")
     by_key = {q.key: q for q in exported}
-    # True/false feedback has no column in the bank yet, so it does not come back.
-    expected = [
-        dataclasses.replace(q, line=None, feedback_true="", feedback_false="") for q in bank
-    ]
+    expected = [dataclasses.replace(q, line=None) for q in bank]
     assert [by_key[q.key] for q in expected] == expected
 
 
@@ -147,4 +144,4 @@ def test_export_questions_by_category(bank, tmp_path):
     call_command("export_questions", "--category", "ISO-NT/02", str(out))
     again = gift.parse(out.read_bytes(), path=str(out))
     assert {q.category for q in again} == {"ISO-NT/02"}
-    assert len(again) == 3
+    assert len(again) == 4

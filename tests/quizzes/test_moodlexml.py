@@ -130,7 +130,9 @@ def test_multiple_single_false_and_single_true_rules():
         == "multiple"
     )
     with pytest.raises(
-        FormatError, match="q.xml:4: no answer is marked right \\(give one answer fraction=.100.\\)"
+        FormatError,
+        match="q.xml:4: question '[^']+': no answer is marked right "
+        "\\(give one answer fraction=.100.\\)",
     ):
         moodlexml.parse(quiz("", mc(answer(50, "a") + answer(50, "b"))), path="q.xml")
     with pytest.raises(FormatError, match="add up to 60%"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-KINDS = ("single", "multiple", "truefalse", "short", "essay")
+KINDS = ("single", "multiple", "truefalse", "short", "numerical", "essay")
 TEXT_FORMATS = ("plain", "markdown", "html")
 
 
@@ -46,6 +46,8 @@ class ParsedChoice:
     # Share of the question's points this choice earns: 1 = right, 0 = wrong, negative = penalty.
     fraction: Decimal = Decimal("0")
     feedback: str = ""
+    # Numerical questions: ``text`` is the value, answers within ``tolerance`` of it match.
+    tolerance: Decimal | None = None
 
 
 @dataclass
@@ -56,7 +58,10 @@ class ParsedQuestion:
     key: str = ""  # stable identity across re-imports (YAML id, GIFT/Moodle name); may be blank
     name: str = ""
     choices: list[ParsedChoice] = field(default_factory=list)  # single / multiple
-    answers: list[str] = field(default_factory=list)  # short answer: accepted texts
+    answers: list[str] = field(default_factory=list)  # short answer: accepted texts (100 %)
+    # Short answer: texts that earn part of the points (0 < fraction < 1).
+    partial_answers: list[ParsedChoice] = field(default_factory=list)
+    category_description: str = ""  # the category's description (Moodle <info>), HTML
     correct: bool | None = None  # true/false
     feedback_true: str = ""  # true/false: shown to a learner who answered "true"
     feedback_false: str = ""  # true/false: shown to a learner who answered "false"
@@ -67,3 +72,6 @@ class ParsedQuestion:
     points: Decimal = Decimal("1")
     shuffle: bool = True  # shuffle the choices when the quiz shuffles
     line: int | None = None  # where it starts in the source file
+    # Fields the source sets itself; on re-import the others keep the bank's value (GIFT cannot
+    # write points or "do not shuffle", so a GIFT round trip must not reset them).
+    carries: frozenset[str] = field(default=frozenset({"points", "shuffle"}), compare=False)

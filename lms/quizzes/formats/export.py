@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from .base import ParsedChoice, ParsedQuestion
 from .gift import WEIGHT_PATTERN, percent
@@ -73,7 +74,18 @@ def _answers(question: ParsedQuestion) -> str:
         for answer in question.answers:
             text = _answer(answer, fmt)
             answers += f"\t=%100%{text}\n" if WEIGHT_PATTERN.match(text) else f"\t={text}\n"
+        for partial in question.partial_answers:
+            answers += f"\t=%{percent(partial.fraction)}%{_answer(partial.text, fmt)}\n"
         return "{\n" + answers + _general(question, "\t", "\n") + "}"
+    if question.kind == "numerical":
+        answers = []
+        for choice in question.choices:
+            tolerance = format(Decimal(choice.tolerance or 0).normalize(), "f")
+            value = f"{choice.text}:{tolerance}"
+            weight = "" if choice.fraction == 1 else f"%{percent(choice.fraction)}%"
+            feedback = "#" + _answer(choice.feedback, fmt) if choice.feedback else ""
+            answers.append(f"={weight}{value}{feedback}")
+        return "{#" + " ".join(answers) + _general(question, " ") + "}"
     return "{" + _general(question) + "}"  # essay
 
 
@@ -83,13 +95,18 @@ def _general(question: ParsedQuestion, before: str = "", after: str = "") -> str
     return f"{before}####{_answer(question.explanation, question.text_format)}{after}"
 
 
+def _mark(value: str) -> str:
+    """A value inside a [id:...] or [tag:...] comment: "\\" and "]" escaped, one line."""
+    return value.replace("\\", "\\\\").replace("]", "\\]").replace("\n", " ")
+
+
 def question_to_gift(question: ParsedQuestion) -> str:
     """One question, preceded by a comment with its id (when it is not the title) and tags."""
     marks = []
     if question.key and question.key != question.name:
-        marks.append(f"[id:{question.key}]")
-    marks += [f"[tag:{tag}]" for tag in question.tags]
-    marks += [f"[tag:clause:{clause}]" for clause in question.clauses]
+        marks.append(f"[id:{_mark(question.key)}]")
+    marks += [f"[tag:{_mark(tag)}]" for tag in question.tags]
+    marks += [f"[tag:clause:{_mark(clause)}]" for clause in question.clauses]
     out = f"// {' '.join(marks)}\n" if marks else ""
     if question.name:
         out += f"::{escape(question.name)}::"
@@ -122,6 +139,8 @@ def from_model(question) -> ParsedQuestion:
         key=question.key,
         name=question.name,
         correct=question.correct,
+        feedback_true=question.feedback_true,
+        feedback_false=question.feedback_false,
         explanation=question.explanation,
         category=question.category.path if question.category_id else "",
         tags=[tag.name for tag in question.tags.all()],
@@ -130,10 +149,20 @@ def from_model(question) -> ParsedQuestion:
         shuffle=question.shuffle_choices,
     )
     if question.kind == "short":
-        parsed.answers = [c.text for c in choices if c.fraction > 0]
-    elif question.kind in ("single", "multiple"):
+        parsed.answers = [c.text for c in choices if c.fraction >= 1]
+        parsed.partial_answers = [
+            ParsedChoice(text=c.text, fraction=c.fraction.normalize())
+            for c in choices
+            if 0 < c.fraction < 1
+        ]
+    elif question.kind in ("single", "multiple", "numerical"):
         parsed.choices = [
-            ParsedChoice(text=c.text, fraction=c.fraction.normalize(), feedback=c.feedback)
+            ParsedChoice(
+                text=c.text,
+                fraction=c.fraction.normalize(),
+                feedback=c.feedback,
+                tolerance=c.tolerance.normalize() if c.tolerance is not None else None,
+            )
             for c in choices
         ]
     return parsed

@@ -30,7 +30,10 @@ _PROTECT = {c: chr(0xE000 + ord(c)) for c in set(_ESCAPABLE.values())}
 _UNPROTECT = str.maketrans({v: k for k, v in _PROTECT.items()})
 WEIGHT_PATTERN = re.compile(r"^%\s*(-?\d+(?:\.\d+)?)\s*%")
 _FORMAT = re.compile(r"^\[(html|moodle|markdown|plain)\]", re.IGNORECASE)
-_COMMENT_TAG = re.compile(r"\[(id|tag):([^\]]*)\]", re.IGNORECASE)
+# Moodle's reader: "\]" (any backslash escape) inside [id:...] and [tag:...].
+_COMMENT_TAG = re.compile(r"\[(id|tag):((?:\\.|[^\]\\])*)\]", re.IGNORECASE)
+_COMMENT_ESCAPE = re.compile(r"\\(.)")
+_CATEGORY_LINE = re.compile(r"^\$category\b\s*(:?)", re.IGNORECASE)
 _CLAUSE_TAG = re.compile(
     r"^(?:clause|điều|dieu|iso\s*9001)\s*[:\s]\s*(\d{1,2}(?:\.\d+)*)$", re.IGNORECASE
 )
@@ -83,6 +86,8 @@ def parse_weight(raw: str, path: str, line: int | None) -> Decimal:
         percent = Decimal(raw)
     except InvalidOperation:
         raise FormatError(path, line, f"weight {raw!r} is not a number") from None
+    if not percent.is_finite():
+        raise FormatError(path, line, f"weight {raw!r} is not a finite number")
     if not Decimal(-100) <= percent <= Decimal(100):
         raise FormatError(path, line, f"weight {raw}% is outside -100%..100%")
     return percent / 100
@@ -129,14 +134,17 @@ def check_choices(
 
 def accepted_short_answers(
     weighted: list[tuple[Decimal, str]], path: str, line: int | None, name: str
-) -> list[str]:
-    """Accepted texts of a short answer: the 100 % ones; 0 % ones (Moodle's catch-alls) drop."""
-    if any(0 < fraction < 1 for fraction, _ in weighted):
-        raise UnsupportedQuestion(path, line, "short answer with partial credit", name)
+) -> tuple[list[str], list[ParsedChoice]]:
+    """Accepted texts of a short answer: the 100 % ones, and those earning part of the points.
+
+    0 % and negative ones (Moodle's catch-alls, "*") earn nothing and are dropped."""
     accepted = [text for fraction, text in weighted if fraction == 1]
+    partial = [ParsedChoice(text=text, fraction=f) for f, text in weighted if 0 < f < 1]
     if not accepted:
-        raise FormatError(path, line, "a short answer question needs at least one accepted answer")
-    return accepted
+        raise FormatError(
+            path, line, "a short answer question needs at least one answer worth 100%"
+        )
+    return accepted, partial
 
 
 class _Block:
@@ -188,14 +196,30 @@ def _text(raw: str) -> str:
 
 
 def parse(
-    text: str | bytes, *, path: str, unsupported: list[UnsupportedQuestion] | None = None
+    text: str | bytes,
+    *,
+    path: str,
+    unsupported: list[UnsupportedQuestion] | None = None,
+    notes: list[str] | None = None,
 ) -> list[ParsedQuestion]:
     """Parse GIFT text into questions; raise FormatError naming the line of the first problem.
 
     Unsupported question types raise UnsupportedQuestion, unless a list is given as
-    ``unsupported``: then each is appended there and the others are still returned.
+    ``unsupported``: then each is appended there and the others are still returned. With a
+    ``notes`` list, descriptions (text between questions) are skipped with a note there, as
+    Moodle XML's are, and questions sharing a title become distinct questions (Moodle's way).
     """
     path = str(path)
+    skipped: list[UnsupportedQuestion] = []
+
+    def named(error: FormatError, block_rows) -> FormatError:
+        """The error with the question's title, when the block has one."""
+        first = block_rows[0][1] if block_rows else ""
+        title = first[2 : first.find("::", 2)] if first.startswith("::") else ""
+        if not title or title in error.message:
+            return error
+        return FormatError(error.path, error.line, f"question {title!r}: {error.message}")
+
     source = decode_utf8(text, path).replace("\r\n", "\n").replace("\r", "\n")
     questions: list[ParsedQuestion] = []
     category = ""
@@ -205,7 +229,15 @@ def parse(
     def flush():
         nonlocal category, rows, comments
         if rows:
-            if rows[0][1].startswith("$CATEGORY:"):
+            marker = _CATEGORY_LINE.match(rows[0][1])
+            if marker and (not marker.group(1) or not rows[0][1].startswith("$CATEGORY:")):
+                raise FormatError(
+                    path,
+                    rows[0][0],
+                    f"{rows[0][1][:40]!r}: write a category line as '$CATEGORY: path' "
+                    "(capital letters, then a colon), as Moodle reads it",
+                )
+            if marker:
                 category = normalize_category(rows[0][1][len("$CATEGORY:") :])
                 rows = rows[1:]
             if rows:
@@ -213,9 +245,15 @@ def parse(
                     question = _parse_block(_Block(rows), comments, path)
                 except UnsupportedQuestion as error:
                     error.category = category
-                    if unsupported is None:
+                    if error.kind == "description" and notes is not None:
+                        notes.append(f"line {error.line}: description {error.name!r} skipped")
+                        skipped.append(error)
+                    elif unsupported is None:
                         raise
-                    unsupported.append(error)
+                    else:
+                        unsupported.append(error)
+                except FormatError as error:
+                    raise named(error, rows) from None
                 else:
                     question.category = question.category or category
                     questions.append(question)
@@ -230,7 +268,33 @@ def parse(
         else:
             rows.append((number, line))
     flush()
+    if notes is not None:
+        distinct_titles(questions, notes)
     return questions
+
+
+def distinct_titles(questions: list[ParsedQuestion], notes: list[str]) -> None:
+    """Questions whose key is a title used by an earlier one get "title (2)"-style keys."""
+    taken = {q.key for q in questions if q.key}
+    seen: set[str] = set()
+    for question in questions:
+        if not question.key:
+            continue
+        if question.key not in seen:
+            seen.add(question.key)
+            continue
+        if question.key != question.name:
+            continue  # the same explicit id twice: the import refuses it, naming the id
+        count = 2
+        while f"{question.name} ({count})" in taken:
+            count += 1
+        key = f"{question.name} ({count})"
+        taken.add(key)
+        notes.append(
+            f"line {question.line}: the title {question.name!r} is used by an earlier question; "
+            f"imported as a distinct question with the id {key!r} (add [id:...] to choose one)"
+        )
+        question.key = key
 
 
 def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestion:
@@ -239,6 +303,7 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
     key, tags = "", []
     for comment in comments:
         for kind, value in _COMMENT_TAG.findall(comment):
+            value = _COMMENT_ESCAPE.sub(r"\1", value)
             if kind.lower() == "id":
                 key = value.strip()
             else:
@@ -320,6 +385,7 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
         tags=tags,
         clauses=clauses,
         line=line,
+        carries=frozenset(),
     )
     if not question.text:
         raise FormatError(path, line, "the question has no text")
@@ -333,7 +399,8 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
     if not answer:
         return question  # essay
     if answer.startswith("#"):
-        raise UnsupportedQuestion(path, line, "numerical", name)
+        _parse_numerical(question, answer[1:].strip(), path, answer_line)
+        return question
     if "~" in answer:
         _parse_choices(question, answer, path, answer_line)
         return question
@@ -366,8 +433,47 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
         if not accepted:
             raise FormatError(path, answer_line, "an empty answer after '='")
         weighted.append((weight, accepted))
-    question.answers = accepted_short_answers(weighted, path, line, name)
+    question.answers, question.partial_answers = accepted_short_answers(weighted, path, line, name)
     return question
+
+
+def numerical_answer(raw: str, path: str, line: int | None) -> tuple[str, Decimal]:
+    """'2015:0', '1..5' (a range) or '3.5' -> (value as text, tolerance)."""
+    raw = raw.strip()
+    try:
+        if ".." in raw:
+            low, high = (Decimal(part.strip()) for part in raw.split("..", 1))
+            if low > high:
+                raise InvalidOperation
+            value, tolerance = (low + high) / 2, (high - low) / 2
+        elif ":" in raw:
+            value, tolerance = (Decimal(part.strip()) for part in raw.split(":", 1))
+        else:
+            value, tolerance = Decimal(raw), Decimal(0)
+        if not (value.is_finite() and tolerance.is_finite()) or tolerance < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise FormatError(
+            path,
+            line,
+            f"numerical answer {raw!r} is not a number: write value:tolerance or min..max",
+        ) from None
+    return format(value.normalize(), "f"), tolerance.normalize()
+
+
+def _parse_numerical(question: ParsedQuestion, answer: str, path: str, line: int) -> None:
+    """{#2015:0}, {#1..5} or {#=2015:0#right =%50%2014:1#close}."""
+    question.kind = "numerical"
+    pieces = answer.split("=")[1:] if answer.startswith("=") else [answer]
+    for piece in pieces:
+        weight, piece = _weight(piece.strip(), Decimal(1), path, line)
+        raw, _, feedback = piece.partition("#")
+        value, tolerance = numerical_answer(_clean(raw), path, line)
+        question.choices.append(
+            ParsedChoice(text=value, fraction=weight, feedback=_text(feedback), tolerance=tolerance)
+        )
+    if not any(c.fraction == 1 for c in question.choices):
+        raise FormatError(path, line, "a numerical question needs an answer worth 100%")
 
 
 def _weight(piece: str, default: Decimal, path: str, line: int) -> tuple[Decimal, str]:

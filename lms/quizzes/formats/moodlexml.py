@@ -16,7 +16,9 @@ from .gift import (
     accepted_short_answers,
     check_choices,
     decode_utf8,
+    distinct_titles,
     normalize_category,
+    numerical_answer,
     parse_weight,
     split_tags,
 )
@@ -27,7 +29,7 @@ TEXT_FORMATS = {
     "plain_text": "plain",
     "moodle_auto_format": "plain",
 }
-SUPPORTED = {"multichoice", "truefalse", "shortanswer", "essay"}
+SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
 _UTF8_NAMES = {"utf-8", "utf8"}
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -116,7 +118,11 @@ def read_tree(data: bytes, path: str) -> Node:
 
 
 def parse(
-    data: bytes, *, path: str, unsupported: list[UnsupportedQuestion] | None = None
+    data: bytes,
+    *,
+    path: str,
+    unsupported: list[UnsupportedQuestion] | None = None,
+    notes: list[str] | None = None,
 ) -> list[ParsedQuestion]:
     """Parse Moodle XML into questions; raise FormatError naming the line of the first problem.
 
@@ -128,14 +134,19 @@ def parse(
     quiz = read_tree(data, path)
     questions: list[ParsedQuestion] = []
     category = ""
+    descriptions: dict[str, str] = {}
     for node in quiz.children:
         if node.tag != "question":
             raise FormatError(path, node.line, f"unexpected <{node.tag}> inside <quiz>")
         kind = node.attrs.get("type", "")
         if kind == "category":
             category = normalize_category(node.value("category"))
+            info = node.find("info")
+            descriptions[category] = _text_of(info, "html") if info is not None else ""
             continue
         if kind == "description":
+            if notes is not None:
+                notes.append(f"line {node.line}: description {node.value('name')!r} skipped")
             continue
         try:
             question = _question(node, kind, path)
@@ -145,8 +156,16 @@ def parse(
                 raise
             unsupported.append(error)
             continue
+        except FormatError as error:
+            name = node.value("name")
+            if not name or name in error.message:
+                raise
+            raise FormatError(path, error.line, f"question {name!r}: {error.message}") from None
         question.category = category
+        question.category_description = descriptions.get(category, "")
         questions.append(question)
+    if notes is not None:
+        distinct_titles(questions, notes)
     return questions
 
 
@@ -191,6 +210,8 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
     if node.find("defaultgrade") is not None:
         try:
             points = Decimal(node.value("defaultgrade"))
+            if not points.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise FormatError(
                 path, node.find("defaultgrade").line, "<defaultgrade> is not a number"
@@ -207,6 +228,11 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
         points=points.normalize(),
         shuffle=node.value("shuffleanswers", "true").lower() in ("true", "1"),
         line=line,
+        carries=frozenset(
+            field
+            for field, tag in (("points", "defaultgrade"), ("shuffle", "shuffleanswers"))
+            if node.find(tag) is not None
+        ),
     )
     answers = node.findall("answer")
     if kind == "multichoice":
@@ -254,7 +280,31 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
             if not accepted:
                 raise FormatError(path, answer.line, "an empty answer")
             weighted.append((_fraction(answer, path), accepted))
-        question.answers = accepted_short_answers(weighted, path, line, name)
+        question.answers, question.partial_answers = accepted_short_answers(
+            weighted, path, line, name
+        )
+    elif kind == "numerical":
+        question.kind = "numerical"
+        for answer in answers:
+            fraction = _fraction(answer, path)
+            raw = answer.value("text")
+            if raw == "*" and fraction <= 0:
+                continue  # Moodle's "any other answer" earns nothing
+            value, tolerance = numerical_answer(raw, path, answer.line)
+            if answer.find("tolerance") is not None:
+                _value, tolerance = numerical_answer(
+                    f"0:{answer.value('tolerance') or 0}", path, answer.line
+                )
+            question.choices.append(
+                ParsedChoice(
+                    text=value,
+                    fraction=fraction,
+                    feedback=_text_of(answer.find("feedback"), text_format),
+                    tolerance=tolerance,
+                )
+            )
+        if not any(c.fraction == 1 for c in question.choices):
+            raise FormatError(path, line, "a numerical question needs an answer worth 100%")
     elif not question.explanation:  # essay: the marker's notes stand in for missing feedback
         question.explanation = _text_of(node.find("graderinfo"), text_format)
     return question

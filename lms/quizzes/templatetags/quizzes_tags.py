@@ -1,6 +1,7 @@
 """Rendering question texts safely, whatever their format."""
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils.html import linebreaks
 
 from lms.courses.markdown import clean_html, render_markdown
@@ -17,6 +18,15 @@ def rich(value, text_format="markdown"):
     if text_format == "plain":
         return clean_html(linebreaks(value, autoescape=True))
     return render_markdown(value)
+
+
+@register.filter
+def answer_text(value, text_format="plain"):
+    """An answer or feedback shown inline: sanitised HTML for HTML questions, else escaped text."""
+    value = value or ""
+    if text_format == "html":
+        return clean_html(value)
+    return linebreaksbr(value, autoescape=True)
 
 
 @register.filter

@@ -37,6 +37,13 @@ class Command(BaseCommand):
                 raise CommandError(f"no questions in category {category!r}")
         questions = questions.order_by("category__path", "key", "pk")
         text = to_gift(questions)
+        lost = [q for q in questions if q.points != 1 or not q.shuffle_choices]
+        if lost:
+            names = ", ".join(repr(str(q)) for q in lost[:5]) + (" ..." if len(lost) > 5 else "")
+            self.stderr.write(
+                f'warning: GIFT cannot carry points or "do not shuffle"; {len(lost)} '
+                f"question(s) set them ({names}). Re-importing this file keeps the bank's values."
+            )
         if options["outfile"] == "-":
             self.stdout.write(text, ending="")
             return

@@ -17,20 +17,37 @@ class _DryRun(Exception):
 
 
 def parse_file(
-    path: Path, fmt: str, unsupported: list[UnsupportedQuestion]
+    path: Path,
+    fmt: str,
+    unsupported: list[UnsupportedQuestion],
+    notes: list[str] | None = None,
+    data: bytes | None = None,
 ) -> list[ParsedQuestion]:
-    """Parse ``path`` in ``fmt``; unsupported questions are collected, malformed input raises."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise FormatError(str(path), None, f"cannot read the file ({error.strerror})") from None
-    if fmt == "gift":
-        return gift.parse(data, path=str(path), unsupported=unsupported)
-    if fmt == "moodlexml":
-        return moodlexml.parse(data, path=str(path), unsupported=unsupported)
-    from lms.quizzes.formats.yaml_format import parse_questions
+    """Parse ``path`` in ``fmt``; unsupported questions are collected, malformed input raises.
 
-    return parse_questions(path, text=gift.decode_utf8(data, str(path)))
+    ``notes`` receives what was skipped or renamed (descriptions, titles used twice); a file
+    with nothing to import at all is an error."""
+    notes = [] if notes is None else notes
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise FormatError(str(path), None, f"cannot read the file ({error.strerror})") from None
+    if fmt == "gift":
+        questions = gift.parse(data, path=str(path), unsupported=unsupported, notes=notes)
+    elif fmt == "moodlexml":
+        questions = moodlexml.parse(data, path=str(path), unsupported=unsupported, notes=notes)
+    else:
+        from lms.quizzes.formats.yaml_format import parse_questions
+
+        questions = parse_questions(path, text=gift.decode_utf8(data, str(path)))
+    if not questions and not unsupported:
+        raise FormatError(str(path), None, "the file has no questions")
+    from lms.quizzes.services import question_validate
+
+    for question in questions:  # before any query uses their values (PostgreSQL refuses NUL)
+        question_validate(question, str(path))
+    return questions
 
 
 class Command(BaseCommand):
@@ -71,8 +88,9 @@ class Command(BaseCommand):
                 f"give --format {'|'.join(FORMATS)}"
             )
         unsupported: list[UnsupportedQuestion] = []
+        notes: list[str] = []
         try:
-            questions = parse_file(path, fmt, unsupported)
+            questions = parse_file(path, fmt, unsupported, notes)
         except FormatError as error:
             raise CommandError(f"{error}; nothing imported") from None
 
@@ -89,10 +107,14 @@ class Command(BaseCommand):
 
         keys = [question.key for question in questions if question.key]
         existing = set(Question.objects.filter(key__in=keys).values_list("key", flat=True))
+        warnings: list[str] = []
         try:
             with transaction.atomic():
                 counts = questions_import(
-                    questions=questions, default_category=options["category"], source=str(path)
+                    questions=questions,
+                    default_category=options["category"],
+                    source=str(path),
+                    warnings=warnings,
                 )
                 if options["dry_run"]:
                     raise _DryRun
@@ -101,9 +123,13 @@ class Command(BaseCommand):
         except FormatError as error:
             raise CommandError(f"{error}; nothing imported") from None
 
-        self.stdout.write(self._summary(questions, existing, counts, unsupported, options))
+        self.stdout.write(
+            self._summary(questions, existing, counts, unsupported, options, warnings, notes)
+        )
 
-    def _summary(self, questions, existing, counts, unsupported, options) -> str:
+    def _summary(
+        self, questions, existing, counts, unsupported, options, warnings=(), notes=()
+    ) -> str:
         """Totals from the service, then per category: new, already in the bank, skipped."""
         rows: dict[str, list[int]] = {}
         default = options["category"] or "(no category)"
@@ -120,6 +146,8 @@ class Command(BaseCommand):
         ]
         for category, (new, old, skipped) in sorted(rows.items()):
             lines.append(f"  {category}: {new} new, {old} already in the bank, {skipped} skipped")
+        lines += [f"  note: {options['file']}: {note}" for note in notes]
+        lines += [f"  warning: {options['file']}: {warning}" for warning in warnings]
         if options["dry_run"]:
             lines.append("Dry run: nothing was saved.")
         return "\n".join(lines)
