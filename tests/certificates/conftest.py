@@ -71,3 +71,8 @@ def days(n):
 
 
 HUNDRED = Decimal("100.00")
+
+
+# Closing a session is refused before its last day: certificate tests run on the training tests'
+# clock (after every factory day).
+from tests.training.conftest import training_today  # noqa: E402, F401 - an autouse fixture
