@@ -11,11 +11,10 @@ from tests.factories.courses import build_course
 
 
 # Skipped before any database set-up on SQLite: a transactional test's flush would otherwise
-# empty the database under the next test (Wagtail's root page and site included); on PostgreSQL
-# serialized_rollback puts the migrated data back after the flush.
+# empty the database under the next test (Wagtail's root page and site included).
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_threads_issuing_one_source_give_one_certificate(learner):
     course = build_course(lessons=1)
     barrier = threading.Barrier(2)

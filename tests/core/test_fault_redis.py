@@ -17,6 +17,7 @@ from lms.training.models import Attendance
 from tests.factories.courses import build_course, lessons_of
 from tests.factories.training_attendance import attendance_world
 from tests.services import PrivateRedis, services_only
+from tests.training.conftest import training_today  # noqa: F401 - check-in on the training clock
 
 pytestmark = [services_only, pytest.mark.django_db]
 

@@ -55,7 +55,9 @@ def test_most_multiple_response_questions_have_at_least_two_wrong_options():
 
 def test_distractors_are_not_giveaway_absolutes():
     """'Chỉ…' and 'Không cần…' distractors are wrong on sight; keep them rare."""
-    distractors = [c.text for q in _questions() for c in _wrong(q) if q.kind in ("single", "multiple")]
+    distractors = [
+        c.text for q in _questions() for c in _wrong(q) if q.kind in ("single", "multiple")
+    ]
     giveaways = [t for t in distractors if t.startswith(("Chỉ", "Không cần"))]
     assert len(giveaways) <= len(distractors) // 10, giveaways
 
@@ -86,5 +88,7 @@ def test_practical_modules_carry_a_trainer_marked_task(slug):
     assert essays, f"{slug} has no trainer-marked task"
     for essay in essays:
         # Outside the module's category: final quizzes draw by category and must stay auto-marked.
-        assert not essay.category.startswith(quiz.category + "/") and essay.category != quiz.category
+        assert (
+            not essay.category.startswith(quiz.category + "/") and essay.category != quiz.category
+        )
         assert "Gợi ý chấm" in essay.explanation, f"{essay.key} has no marking guide for trainers"
