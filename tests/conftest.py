@@ -17,6 +17,22 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _migrated_rows(request):
+    """A transactional test flushes every table when it ends, rows the migrations made included
+    (Wagtail's locale, root page, default site and root collection). Put them back before the next
+    transactional test, whatever ran before it on this worker."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from tests.factories.courses import ensure_site
+
+        ensure_site()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back rows reuse their ids on SQLite, and a
     user, session or page cached by an earlier test must not answer for a new one."""

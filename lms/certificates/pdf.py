@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -114,9 +115,11 @@ def _small_font(source: Path, cache_dir: Path) -> Path:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=UNICODES)
         subsetter.subset(font)
-        partial = target.with_suffix(f".{os.getpid()}.part")
+        # One name per process and thread: two threads of one server rendering their first
+        # certificates at once must not rename each other's file away.
+        partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
         subset.save_font(font, str(partial), options)
-        partial.replace(target)  # atomic: another process may be writing the same file
+        partial.replace(target)  # atomic: another process or thread may be writing the same file
     return target
 
 

@@ -19,6 +19,7 @@ from lms.quizzes.models import Sitting
 from lms.training.models import Attendance, Registration, TrainingSession
 from lms.training.selectors import session_report
 from lms.users.models import User
+from tests.factories.courses import ensure_site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +66,7 @@ def _empty_target(settings):
 
 
 def test_restore_into_an_empty_database_gives_the_same_records_and_reports(folders, tmp_path):
+    ensure_site()  # an earlier transactional test's flush may have removed it; the demo needs it
     call_command("load_demo", stdout=io.StringIO())
     before, files = _state(), _files(folders)
     assert Attendance.objects.exists() and Sitting.objects.exists() and Enrolment.objects.exists()

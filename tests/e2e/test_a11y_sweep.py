@@ -109,6 +109,7 @@ CASES = [
 
 TARGETS_CODE = """
 import json
+from django.utils import timezone
 from lms.agencies.selectors import current_assignment, official_for_user
 from lms.courses.models import Enrolment, LessonPage
 from lms.quizzes.models import Response, Sitting
@@ -132,6 +133,11 @@ session = (
     .first()
 )
 closed = TrainingSession.objects.filter(status=SessionStatus.CLOSED).order_by("pk").first()
+# The projector shows a code only for a day that has come: hold the sweep's day today.
+first_day = session.days.order_by("date", "pk").first()
+if first_day.date > timezone.localdate():
+    first_day.date = timezone.localdate()
+    first_day.save(update_fields=["date"])
 print(json.dumps({
     "course": course.url,
     "lesson": lesson.url,

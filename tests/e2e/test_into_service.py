@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .conftest import ARTIFACTS, check_a11y, login, submit
+from .test_training import _pick_agency
 
 PASSWORD = "Vao-viec-2026!"
 PROVINCE_ADMIN_CODE = "BN-DEMO-0277"  # a demo official of Bắc Ninh without a login
@@ -175,11 +176,11 @@ def test_admin_provincial_admin_import_trainer_session(new_context, server_env, 
     day = datetime.date.today() + datetime.timedelta(days=14)
     trainer.select_option("select[name=course]", value=courses[0])
     trainer.fill("input[name=title]", title)
-    trainer.select_option(
-        "select[name=host_agency]", value=_option(trainer, "select[name=host_agency]", WARD)
-    )
+    _pick_agency(trainer, "host_agency", WARD)
     trainer.fill("input[name=venue]", "Hội trường Ủy ban nhân dân phường")
-    trainer.fill("textarea[name=days]", f"{day:%d/%m/%Y} 08:00-11:30")
+    trainer.locator("input[name=day_date]").first.fill(day.isoformat())
+    trainer.locator("input[name=day_start]").first.fill("08:00")
+    trainer.locator("input[name=day_end]").first.fill("11:30")
     trainer.fill("input[name=capacity]", "40")
     submit(trainer, "main form button[type=submit]")
     assert re.search(r"/sessions/\d+/$", trainer.url), (

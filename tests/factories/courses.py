@@ -21,12 +21,16 @@ def course_index() -> CourseIndexPage:
     """The course index under the default site's home page (created once)."""
     index = CourseIndexPage.objects.filter(slug="khoa-hoc").first()
     if index is None:
-        site = Site.objects.filter(is_default_site=True).first() or _site_after_flush()
-        home = site.root_page
+        home = ensure_site().root_page
         index = CourseIndexPage(title="Khóa học", slug="khoa-hoc")
         home.add_child(instance=index)
         index.save_revision().publish()
     return index
+
+
+def ensure_site() -> Site:
+    """The default site, put back if a transactional test's flush removed it."""
+    return Site.objects.filter(is_default_site=True).first() or _site_after_flush()
 
 
 def _site_after_flush() -> Site:
@@ -41,6 +45,10 @@ def _site_after_flush() -> Site:
     Locale.objects.get_or_create(
         language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
     )
+    from wagtail.models import Collection
+
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     home = root.add_child(instance=HomePage(title="Trang chủ", slug="home"))
     return Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
