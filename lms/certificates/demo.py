@@ -18,6 +18,7 @@ def load_demo(stdout) -> None:
     from lms.courses.models import CoursePage, Enrolment, LessonPage
     from lms.courses.services import enrolment_create, lesson_mark_done
 
+    from .models import CertificateSettings
     from .services import certificate_issue
 
     learner = get_user_model().objects.filter(username="learner").first()
@@ -27,6 +28,10 @@ def load_demo(stdout) -> None:
         stdout.write(f"certificates: no 'learner' or course {DEMO_COURSE}; skipped")
         return
     with transaction.atomic():
+        settings_row = CertificateSettings.load()
+        if not settings_row.signer_name:
+            settings_row.signer_name = "Nguyễn Văn An (tên minh họa)"
+            settings_row.save(update_fields=["signer_name"])
         enrolment = enrolment_create(official=official, course=course, source="assigned")
         for lesson in LessonPage.objects.live().descendant_of(course).order_by("path"):
             lesson_mark_done(official=official, lesson=lesson, enrolment=enrolment)

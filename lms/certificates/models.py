@@ -308,7 +308,9 @@ class CertificateSettings(BaseGenericSetting):
     issuer_name = models.CharField(
         _("issuing body"), max_length=255, default="Ban Chỉ đạo ISO 9001 tỉnh"
     )
-    signer_name = models.CharField(_("signer's name"), max_length=200, default="Nguyễn Văn An")
+    # No default person: until an administrator names the signer, certificates leave the name
+    # line for a hand signature (the demo names one).
+    signer_name = models.CharField(_("signer's name"), max_length=200, blank=True)
     signer_title = models.CharField(
         _("signer's title"), max_length=200, default="Trưởng Ban Chỉ đạo ISO"
     )

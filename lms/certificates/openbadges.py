@@ -50,13 +50,20 @@ def issuer_id() -> str:
     return absolute_url(reverse("openbadges:issuer"))
 
 
+def issuer_name() -> str:
+    """The issuing body, the same one the PDF prints (Settings → Certificate settings)."""
+    from .models import CertificateSettings
+
+    return CertificateSettings.load().issuer_name
+
+
 def issuer_profile() -> dict:
     """The issuer's Profile, published at ``issuer_id()``."""
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": issuer_id(),
         "type": ["Profile"],
-        "name": settings.OPENBADGES_ISSUER_NAME,
+        "name": issuer_name(),
         "url": settings.OPENBADGES_BASE_URL + "/",
     }
 
@@ -161,7 +168,7 @@ def credential_build(certificate: Certificate) -> dict:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": certificate.course_title,
         "description": f"Giấy chứng nhận cấp cho {holder}.",
-        "issuer": {"id": issuer_id(), "type": ["Profile"], "name": settings.OPENBADGES_ISSUER_NAME},
+        "issuer": {"id": issuer_id(), "type": ["Profile"], "name": issuer_name()},
         "validFrom": iso(valid_from),
         "awardedDate": iso(valid_from),
         "credentialSubject": subject,

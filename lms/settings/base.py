@@ -485,9 +485,8 @@ if OIDC_ENABLED:
         )
     AUTHENTICATION_BACKENDS.append("lms.users.oidc.OfficialOIDCBackend")
 # Open Badges 3.0 credentials (lms/certificates/openbadges.py; README "Open Badges 3.0"): the
-# issuing body named in every credential, the public address credentials and keys are published
-# under (it is signed into each credential: set it before issuing), and certificate lookups per
-# client (the verify page and its JSON / JWT forms share the count; django-ratelimit).
-OPENBADGES_ISSUER_NAME = os.environ.get("OPENBADGES_ISSUER_NAME", "Ban Chỉ đạo ISO")
+# public address credentials and keys are published under (it is signed into each credential: set
+# it before issuing), and certificate lookups per client (the verify page and its JSON / JWT forms
+# share the count; django-ratelimit). The issuing body is the PDF's (Certificate settings).
 OPENBADGES_BASE_URL = os.environ.get("OPENBADGES_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 CERTIFICATE_VERIFY_RATE = os.environ.get("CERTIFICATE_VERIFY_RATE", "120/m")

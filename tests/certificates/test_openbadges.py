@@ -21,7 +21,7 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
 from lms.certificates import openbadges, statuslist
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.signals import certificate_expired, certificate_revoked
 from tests.factories.certificates import CertificateFactory
 from tests.factories.courses import build_course
@@ -300,7 +300,8 @@ def test_issuer_profile_is_published(client, db, schema):
     sub_schema = {"$ref": "#/$defs/Profile", "$defs": schema["$defs"]}
     jsonschema.Draft201909Validator(sub_schema).validate(profile)
     assert profile["id"] == openbadges.issuer_id()
-    assert profile["name"] == settings.OPENBADGES_ISSUER_NAME
+    # One issuing body for the PDF and the credential: the editable certificate settings.
+    assert profile["name"] == CertificateSettings.load().issuer_name
 
 
 def test_verify_urls_refuse_writes(client, certificate):
