@@ -7,6 +7,7 @@ the question as it was shown (text, answer, explanation, choices with their frac
 attempt page, the review and the marking read that copy, never the re-importable bank row.
 """
 
+import json
 from copy import copy
 from decimal import Decimal
 
@@ -77,6 +78,7 @@ class QuestionKind(models.TextChoices):
     TRUEFALSE = "truefalse", _("True/false")
     SHORT = "short", _("Short answer")
     NUMERICAL = "numerical", _("Numerical")
+    MATCHING = "matching", _("Matching")
     ESSAY = "essay", _("Essay")
 
 
@@ -147,6 +149,9 @@ class Choice(models.Model):
     tolerance = models.DecimalField(
         _("tolerance"), max_digits=20, decimal_places=6, null=True, blank=True
     )
+    # Matching questions: ``text`` is an item (blank: an extra wrong answer) and ``match`` the
+    # answer that goes with it; the learner picks an answer for each item.
+    match = models.TextField(_("matching answer"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     # A choice removed from the source stays for the sittings that showed it.
     active = models.BooleanField(_("active"), default=True)
@@ -188,10 +193,20 @@ def question_snapshot(question, choices) -> dict:
                 "fraction": str(c.fraction),
                 "feedback": c.feedback,
                 **({"tolerance": str(c.tolerance)} if c.tolerance is not None else {}),
+                **({"match": c.match} if getattr(c, "match", "") else {}),
             }
             for c in choices
         ],
     }
+
+
+def matching_options(choices) -> list[str]:
+    """The answers a matching question offers, each once, in the question's order."""
+    options: list[str] = []
+    for choice in choices:
+        if choice.match and choice.match not in options:
+            options.append(choice.match)
+    return options
 
 
 class Grading(models.TextChoices):
@@ -440,6 +455,23 @@ class Response(models.Model):
             return self.shown.get(f"feedback_{self.text_answer}", "")
         return ""
 
+    @property
+    def matching_options(self) -> list[str]:
+        """Matching: the answers offered, in the order this attempt showed them."""
+        return self.shown.get("options", [])
+
+    def matching_answer(self) -> dict[int, str]:
+        """Matching: item (choice id) -> the answer the learner picked for it."""
+        if self.shown.get("kind") != QuestionKind.MATCHING or not self.text_answer:
+            return {}
+        try:
+            pairs = json.loads(self.text_answer)
+        except ValueError:
+            return {}
+        if not isinstance(pairs, dict):
+            return {}
+        return {int(k): str(v) for k, v in pairs.items() if str(k).isdigit()}
+
     def shown_choices(self) -> dict[int, Choice]:
         """Choice id -> the choice (unsaved copy) with the text and fraction this attempt showed."""
         return {
@@ -450,6 +482,7 @@ class Response(models.Model):
                 fraction=Decimal(c["fraction"]),
                 feedback=c["feedback"],
                 tolerance=Decimal(c["tolerance"]) if "tolerance" in c else None,
+                match=c.get("match", ""),
             )
             for c in self.shown.get("choices", [])
         }

@@ -104,6 +104,11 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
         r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]
         for choice in r.ordered_choices:
             choice.picked = choice.pk in r.chosen_ids
+        if r.kind == QuestionKind.MATCHING:
+            pairs = r.matching_answer()
+            r.options = list(enumerate(r.matching_options))
+            for choice in r.ordered_choices:
+                choice.picked_match = pairs.get(choice.pk, "")
     return responses
 
 
@@ -232,6 +237,16 @@ def item_analysis(*, user, quiz: Quiz, weak_below: int = 60) -> dict:
         .values("choice_id")
         .annotate(n=Count("pk"))
     }
+    # Matching: how often each item was paired right, by the key the attempt was marked against.
+    paired: dict[int, int] = defaultdict(int)
+    for answer, shown in responses.filter(shown__kind=QuestionKind.MATCHING).values_list(
+        "text_answer", "shown"
+    ):
+        response = Response(text_answer=answer, shown=shown)
+        picked = response.matching_answer()
+        for choice in response.shown_choices().values():
+            if choice.text and picked.get(choice.pk) == choice.match:
+                paired[choice.pk] += 1
     questions = {
         q.pk: q for q in Question.objects.filter(pk__in=list(overall)).prefetch_related("choices")
     }
@@ -247,13 +262,15 @@ def item_analysis(*, user, quiz: Quiz, weak_below: int = 60) -> dict:
             )
             if hi is not None and lo is not None:
                 discrimination = (hi - lo).quantize(CENT)
+        tally = paired if question.kind == QuestionKind.MATCHING else counts
         choices = [
             {
                 "choice": c,
-                "count": counts.get(c.pk, 0),
-                "share": _ratio(counts.get(c.pk, 0), row["n"]),
+                "count": tally.get(c.pk, 0),
+                "share": _ratio(tally.get(c.pk, 0), row["n"]),
             }
             for c in question.choices.all()
+            if c.text or question.kind != QuestionKind.MATCHING
         ]
         rows.append(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import re
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,7 @@ from .models import (
     Sitting,
     SittingState,
     Tag,
+    matching_options,
     question_snapshot,
 )
 from .signals import sitting_finished
@@ -95,6 +97,7 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
         *(("answer", answer) for answer in question.answers),
         *(("answer", c.text) for c in [*question.choices, *question.partial_answers]),
         *(("feedback", c.feedback) for c in question.choices),
+        *(("matching answer", c.match) for c in question.choices),
     ]
     for label, value in texts:
         if "\x00" in (value or ""):
@@ -133,6 +136,11 @@ def question_validate(question: ParsedQuestion, source: str = "") -> None:
             c.fraction >= 1 for c in question.choices
         ):
             fail("a single-choice question needs one fully correct choice")
+    if question.kind == QuestionKind.MATCHING:
+        if len([c for c in question.choices if c.text.strip()]) < 2:
+            fail("a matching question needs at least two items with answers")
+        if any(not c.match.strip() for c in question.choices):
+            fail("every matching item needs its answer")
     if question.kind == QuestionKind.TRUEFALSE and question.correct is None:
         fail("a true/false question needs its answer")
     if question.kind == QuestionKind.SHORT and not [a for a in question.answers if a.strip()]:
@@ -165,13 +173,19 @@ def parse_number(text: str) -> Decimal | None:
 MAX_NUMBER = Decimal(10) ** 13
 
 
-def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str, Decimal | None]]:
+ChoiceRow = tuple[str, Decimal, str, Decimal | None, str]
+
+
+def _choice_rows(parsed: ParsedQuestion) -> list[ChoiceRow]:
+    """(text, fraction, feedback, tolerance, match) of the choices the question keeps."""
     if parsed.kind == QuestionKind.SHORT:
-        return [(a.strip(), ONE, "", None) for a in parsed.answers if a.strip()] + [
-            (c.text.strip(), Decimal(c.fraction), "", None) for c in parsed.partial_answers
+        return [(a.strip(), ONE, "", None, "") for a in parsed.answers if a.strip()] + [
+            (c.text.strip(), Decimal(c.fraction), "", None, "") for c in parsed.partial_answers
         ]
     if parsed.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-        return [(c.text, Decimal(c.fraction), c.feedback or "", None) for c in parsed.choices]
+        return [(c.text, Decimal(c.fraction), c.feedback or "", None, "") for c in parsed.choices]
+    if parsed.kind == QuestionKind.MATCHING:
+        return [(c.text, ONE if c.text else Decimal(0), "", None, c.match) for c in parsed.choices]
     if parsed.kind == QuestionKind.NUMERICAL:
         return [
             (
@@ -179,42 +193,31 @@ def _choice_rows(parsed: ParsedQuestion) -> list[tuple[str, Decimal, str, Decima
                 Decimal(c.fraction),
                 c.feedback or "",
                 Decimal(c.tolerance or 0).quantize(Decimal("0.000001")),
+                "",
             )
             for c in parsed.choices
         ]
     return []
 
 
-def _sync_choices(
-    question: Question, rows: list[tuple[str, Decimal, str, Decimal | None]], existing: list[Choice]
-) -> bool:
+def _sync_choices(question: Question, rows: list[ChoiceRow], existing: list[Choice]) -> bool:
     """Make the question's active choices equal ``rows``; keep choices that sittings used."""
     changed = False
     by_text: dict[str, list[Choice]] = {}
     for choice in existing:
         by_text.setdefault(choice.text, []).append(choice)
     keep_ids = set()
-    for order, (text, fraction, feedback, tolerance) in enumerate(rows):
+    fields = ["fraction", "feedback", "order", "active", "tolerance", "match"]
+    for order, (text, fraction, feedback, tolerance, match) in enumerate(rows):
         matches = by_text.get(text)
         if matches:
             choice = matches.pop(0)
             fraction = fraction.quantize(Decimal("0.00001"))
-            want = (fraction, feedback, order, True, tolerance)
-            if (
-                choice.fraction,
-                choice.feedback,
-                choice.order,
-                choice.active,
-                choice.tolerance,
-            ) != (want):
-                (
-                    choice.fraction,
-                    choice.feedback,
-                    choice.order,
-                    choice.active,
-                    choice.tolerance,
-                ) = want
-                choice.save(update_fields=["fraction", "feedback", "order", "active", "tolerance"])
+            want = (fraction, feedback, order, True, tolerance, match)
+            if tuple(getattr(choice, name) for name in fields) != want:
+                for name, value in zip(fields, want, strict=True):
+                    setattr(choice, name, value)
+                choice.save(update_fields=fields)
                 changed = True
         else:
             choice = Choice.objects.create(
@@ -224,6 +227,7 @@ def _sync_choices(
                 feedback=feedback,
                 order=order,
                 tolerance=tolerance,
+                match=match,
             )
             changed = True
         keep_ids.add(choice.pk)
@@ -257,6 +261,7 @@ def questions_upsert(
     default_category: str = "",
     source: str = "",
     warnings: list[str] | None = None,
+    store_images: bool = True,
 ) -> tuple[list[Question], dict]:
     """Write parsed questions (validated), returning the rows in input order and the counts.
 
@@ -279,6 +284,10 @@ def questions_upsert(
                     f"{title}duplicate question id {parsed.key!r}",
                 )
             seen[parsed.key] = parsed.line
+    if any(parsed.files for parsed in questions):
+        from .images import store_images as store
+
+        store(questions, create=store_images)
     categories_before = Category.objects.count()
     cache: dict[str, Category] = {}
     existing = {
@@ -398,14 +407,18 @@ def questions_import(
     default_category: str = "",
     source: str = "",
     warnings: list[str] | None = None,
+    store_images: bool = True,
 ) -> dict:
-    """Import parsed questions all or nothing; upsert by key. Returns created/updated/unchanged."""
+    """Import parsed questions all or nothing; upsert by key. Returns created/updated/unchanged.
+
+    Embedded images go to the image library (``store_images=False``, a dry run: none)."""
     with transaction.atomic():
         _rows, counts = questions_upsert(
             questions=questions,
             default_category=default_category,
             source=source,
             warnings=warnings,
+            store_images=store_images,
         )
     return counts
 
@@ -514,7 +527,14 @@ def sitting_start(
                     )
                 ):
                     rng.shuffle(order_ids)
-                if question.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                shown = question_snapshot(question, choices.get(qid, []))
+                if question.kind == QuestionKind.MATCHING:
+                    # Items in the question's order; the answers offered are shuffled.
+                    order_ids = [c.pk for c in choices.get(qid, []) if c.text]
+                    shown["options"] = matching_options(choices.get(qid, []))
+                    if question.shuffle_choices:
+                        rng.shuffle(shown["options"])
+                elif question.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
                     order_ids = []
                 responses.append(
                     Response(
@@ -523,7 +543,7 @@ def sitting_start(
                         order=order,
                         choice_order=order_ids,
                         points=question.points,
-                        shown=question_snapshot(question, choices.get(qid, [])),
+                        shown=shown,
                     )
                 )
             Response.objects.bulk_create(responses)
@@ -598,6 +618,12 @@ def _apply_answers(
                 ResponseChoice(response_id=response.pk, choice_id=cid) for cid in picked
             )
             response.answered_at = now if picked else None
+        elif kind == QuestionKind.MATCHING:
+            pairs = _matching_pairs(response, values)
+            response.text_answer = json.dumps(pairs, ensure_ascii=False) if pairs else ""
+            response.answered_at = now if pairs else None
+            text_rows.append(response)
+            continue
         else:
             text = values[0] if values else ""
             if kind == QuestionKind.TRUEFALSE and text not in ("true", "false"):
@@ -611,6 +637,19 @@ def _apply_answers(
         ResponseChoice.objects.bulk_create(link_rows)
     Response.objects.bulk_update(text_rows, ["text_answer", "answered_at"])
     return responses
+
+
+def _matching_pairs(response: Response, values: list[str]) -> dict[str, str]:
+    """Posted "item id:option number" values -> {item id: the answer picked}, known ones only."""
+    items = set(response.choice_order)
+    options = response.matching_options
+    pairs: dict[str, str] = {}
+    for value in values:
+        item, _sep, option = value.partition(":")
+        if item.isdigit() and int(item) in items and option.isdigit():
+            if int(option) < len(options):
+                pairs[item] = options[int(option)]
+    return pairs
 
 
 def response_save(*, sitting: Sitting, answers: Mapping[int, Iterable[str]], now=None) -> Sitting:
@@ -680,6 +719,14 @@ def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decim
             return Decimal(0)
         accepted = [c.fraction for c in choices.values() if normalise_answer(c.text) == given]
         return max(accepted, default=Decimal(0)).max(Decimal(0))
+    if kind == QuestionKind.MATCHING:
+        # A share per item paired right (Moodle's default); wrong pairs cost nothing.
+        items = [choices[c] for c in response.choice_order if c in choices]
+        if not items:
+            return Decimal(0)
+        picked = response.matching_answer()
+        right = sum(1 for item in items if picked.get(item.pk) == item.match)
+        return Decimal(right) / len(items)
     if kind == QuestionKind.NUMERICAL:
         given = parse_number(response.text_answer)
         if given is None:

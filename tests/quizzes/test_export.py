@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lms.quizzes.formats import gift, moodlexml
 from lms.quizzes.formats.base import ParsedChoice, ParsedQuestion
-from lms.quizzes.formats.export import escape, from_model, to_gift
+from lms.quizzes.formats.export import escape, from_model, to_gift, to_moodlexml
 
 DATA = Path(__file__).parent / "data"
 
@@ -30,7 +30,7 @@ def test_escape():
 
 def test_round_trip_of_the_rich_gift_sample():
     parsed = gift.parse((DATA / "iso9001_vi.gift").read_bytes(), path="s.gift", unsupported=[])
-    assert len(parsed) == 10
+    assert len(parsed) == 11
     assert round_trip(parsed) == without_lines(parsed)
 
 
@@ -39,6 +39,15 @@ def test_round_trip_of_the_moodle_xml_sample_except_what_gift_cannot_hold():
     # GIFT has no points and no "do not shuffle": those stay behind.
     expected = [dataclasses.replace(q, line=None, points=Decimal(1), shuffle=True) for q in parsed]
     assert round_trip(parsed) == expected
+
+
+def test_moodle_xml_sample_round_trips_through_our_moodle_xml_whole():
+    parsed = moodlexml.parse((DATA / "iso9001_vi.xml").read_bytes(), path="s.xml", unsupported=[])
+    written = to_moodlexml(parsed)
+    again = moodlexml.parse(written.encode(), path="again.xml")
+    assert without_lines(again) == without_lines(parsed)
+    assert {q.points for q in again} != {Decimal(1)}  # points and shuffling are kept
+    assert "matching" in {q.kind for q in again}
 
 
 def test_awkward_texts_survive():
@@ -125,7 +134,15 @@ def test_from_model_matches_the_imported_questions(bank):
 
     exported = [from_model(q) for q in Question.objects.order_by("pk")]
     for question in exported:
-        assert question.kind in ("single", "multiple", "truefalse", "short", "numerical", "essay")
+        assert question.kind in (
+            "single",
+            "multiple",
+            "truefalse",
+            "short",
+            "numerical",
+            "matching",
+            "essay",
+        )
     by_key = {q.key: q for q in exported}
     expected = [dataclasses.replace(q, line=None) for q in bank]
     assert [by_key[q.key] for q in expected] == expected
@@ -144,4 +161,4 @@ def test_export_questions_by_category(bank, tmp_path):
     call_command("export_questions", "--category", "ISO-NT/02", str(out))
     again = gift.parse(out.read_bytes(), path=str(out))
     assert {q.category for q in again} == {"ISO-NT/02"}
-    assert len(again) == 4
+    assert len(again) == 5

@@ -125,33 +125,51 @@ def test_general_feedback_goes_to_explanation():
     assert [c.text for c in question.choices] == ["a", "b"]
 
 
-@pytest.mark.parametrize(
-    ("source", "kind"),
-    [
-        (
-            "::Ghép::Ghép điều khoản.{=9.2 -> Đánh giá nội bộ =9.3 -> Xem xét của lãnh đạo}",
-            "matching",
-        ),
-        ("::Giới thiệu::Chỉ là một đoạn văn mô tả.", "description"),
-    ],
-)
-def test_unsupported_types_are_reported_with_line_and_title(source, kind):
-    text = f"// đầu tệp\n\n::Một::Câu một{{T}}\n\n{source}\n"
+def test_description_is_reported_with_line_and_title():
+    text = "// đầu tệp\n\n::Một::Câu một{T}\n\n::Giới thiệu::Chỉ là một đoạn văn mô tả.\n"
     with pytest.raises(UnsupportedQuestion) as caught:
         gift.parse(text, path="q.gift")
-    assert caught.value.kind == kind
-    assert caught.value.line == 5
-    assert caught.value.name in source
+    assert (caught.value.kind, caught.value.line, caught.value.name) == (
+        "description",
+        5,
+        "Giới thiệu",
+    )
     assert str(caught.value).startswith("q.gift:5: unsupported question type")
 
 
 def test_unsupported_collected_when_asked_and_others_still_parsed():
     found = []
-    questions = gift.parse(
-        "A{T}\n\n::M::B{=a -> b =c -> d}\n\nC{F}", path="q.gift", unsupported=found
-    )
+    questions = gift.parse("A{T}\n\n::M::Chỉ mô tả.\n\nC{F}", path="q.gift", unsupported=found)
     assert [q.text for q in questions] == ["A", "C"]
-    assert [(u.kind, u.name, u.line) for u in found] == [("matching", "M", 3)]
+    assert [(u.kind, u.name, u.line) for u in found] == [("description", "M", 3)]
+
+
+def test_matching_pairs_and_extra_wrong_answer():
+    question = one(
+        "::Ghép::Ghép điều khoản.{\n=9.2 -> Đánh giá nội bộ\n=9.3 -> Xem xét của lãnh đạo\n"
+        "= -> Hoạch định\n####Xem chương 9.}"
+    )
+    assert question.kind == "matching"
+    assert [(c.text, c.match, c.fraction) for c in question.choices] == [
+        ("9.2", "Đánh giá nội bộ", 1),
+        ("9.3", "Xem xét của lãnh đạo", 1),
+        ("", "Hoạch định", 0),
+    ]
+    assert question.explanation == "Xem chương 9."
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("Q{=a -> b}", "a matching question needs at least two items with answers"),
+        ("Q{=a -> b =c}", "matching pair 'c' has no '->' (write =item -> answer)"),
+        ("Q{=a -> b =c -> }", "the matching item 'c' has no answer after '->'"),
+    ],
+)
+def test_bad_matching_refused_with_line(source, message):
+    with pytest.raises(FormatError) as caught:
+        gift.parse(f"A{{T}}\n\n{source}", path="m.gift")
+    assert str(caught.value) == f"m.gift:3: {message}"
 
 
 def test_categories_switch_and_strip_moodle_prefix():
@@ -223,11 +241,12 @@ def test_vietnamese_utf8_sample_file_with_bom_and_crlf():
         "truefalse",
         "short",
         "numerical",
+        "matching",
         "essay",
     }
     assert plain[0].text.startswith("Theo TCVN ISO 9001:2015, hoạt động kiểm tra định kỳ")
     assert plain[0].category == "ISO-NT/01"
-    assert [u.kind for u in found] == ["matching"]
+    assert found == []
 
 
 def test_non_utf8_file_is_refused_clearly():

@@ -36,21 +36,24 @@ def write(tmp_path):
     return _write
 
 
-def test_gift_with_unsupported_types_imports_nothing_and_names_them(db):
-    message, err = fails(DATA / "iso9001_vi.gift", "--format", "gift")
-    assert "1 unsupported question(s); nothing imported" in message
-    assert "iso9001_vi.gift:43: unsupported question type 'matching' 'Ghép đôi'" in err
-    assert Question.objects.count() == 0
+def test_gift_with_a_matching_question_imports_whole(db):
+    out, err = run(DATA / "iso9001_vi.gift", "--format", "gift")
+    assert err == ""
+    assert "Imported 11 question(s)" in out and "skipped 0" in out
+    matching = Question.objects.get(key="Ghép đôi")
+    assert matching.kind == "matching"
+    assert list(matching.choices.values_list("text", "match")) == [
+        ("9.2", "Đánh giá nội bộ"),
+        ("9.3", "Xem xét của lãnh đạo"),
+    ]
 
 
-def test_gift_skip_unsupported_imports_the_rest_with_counts_by_category(db):
-    out, err = run(DATA / "iso9001_vi.gift", "--format", "gift", "--skip-unsupported")
-    assert Question.objects.count() == 10
-    assert "Imported 10 question(s)" in out
-    assert "created 10" in out
+def test_gift_import_counts_by_category(db):
+    out, err = run(DATA / "iso9001_vi.gift", "--format", "gift")
+    assert Question.objects.count() == 11
+    assert "created 11" in out
     assert "ISO-NT/01: 6 new, 0 already in the bank, 0 skipped" in out
-    assert "ISO-NT/02: 4 new, 0 already in the bank, 1 skipped" in out
-    assert "matching" in err
+    assert "ISO-NT/02: 5 new, 0 already in the bank, 0 skipped" in out
     tf = Question.objects.get(key="Thông tin dạng văn bản")
     assert (tf.kind, tf.correct, tf.category.path) == ("truefalse", True, "ISO-NT/01")
     multiple = Question.objects.get(key="Rủi ro và cơ hội")
@@ -63,15 +66,15 @@ def test_gift_skip_unsupported_imports_the_rest_with_counts_by_category(db):
         "9.2"
     ]
     # Again: nothing new, everything already there.
-    out, _err = run(DATA / "iso9001_vi.gift", "--skip-unsupported")
-    assert "created 0" in out and "unchanged 10" in out
+    out, _err = run(DATA / "iso9001_vi.gift")
+    assert "created 0" in out and "unchanged 11" in out
     assert "ISO-NT/01: 0 new, 6 already in the bank, 0 skipped" in out
-    assert Question.objects.count() == 10
+    assert Question.objects.count() == 11
 
 
 def test_moodle_xml_import(db):
     out, _err = run(DATA / "iso9001_vi.xml", "--format", "moodlexml", "--skip-unsupported")
-    assert "Imported 5 question(s)" in out
+    assert "Imported 6 question(s)" in out
     assert set(Category.objects.values_list("path", flat=True)) >= {"ISO-NT/03", "ISO-NT/04"}
     short = Question.objects.get(key="Thuật ngữ 7.5")
     assert list(short.choices.values_list("text", flat=True)) == ["thông tin dạng văn bản"]
@@ -99,8 +102,8 @@ def test_category_option_is_the_default_category(db, write):
 
 
 def test_dry_run_saves_nothing(db):
-    out, _err = run(DATA / "iso9001_vi.gift", "--skip-unsupported", "--dry-run")
-    assert "Would import 10 question(s)" in out
+    out, _err = run(DATA / "iso9001_vi.gift", "--dry-run")
+    assert "Would import 11 question(s)" in out
     assert "Dry run: nothing was saved." in out
     assert Question.objects.count() == Choice.objects.count() == Category.objects.count() == 0
 

@@ -95,20 +95,55 @@ def test_categories_and_description_skipped(sample):
         "Đánh giá theo kế hoạch": "ISO-NT/03",
         "Thuật ngữ 7.5": "ISO-NT/04",
         "Hành động khắc phục": "ISO-NT/04",
+        "Ghép điều khoản": "ISO-NT/04",
     }
     assert "Giới thiệu" not in questions
 
 
 def test_unsupported_types_reported_with_line_and_name(sample):
     _questions, found = sample
-    assert [(u.kind, u.name, u.line) for u in found] == [
-        ("matching", "Ghép điều khoản", 143),
-        ("cloze", "Điền khuyết", 152),
-    ]
+    assert [(u.kind, u.name, u.line) for u in found] == [("cloze", "Điền khuyết", 165)]
     with pytest.raises(
-        UnsupportedQuestion, match=r"iso9001_vi.xml:143: unsupported question type 'matching'"
+        UnsupportedQuestion, match=r"iso9001_vi.xml:165: unsupported question type 'cloze'"
     ):
         moodlexml.parse((DATA / "iso9001_vi.xml").read_bytes(), path="iso9001_vi.xml")
+
+
+def test_matching_items_in_html_answers_and_extra_wrong_answer(sample):
+    questions, _found = sample
+    matching = questions["Ghép điều khoản"]
+    assert matching.kind == "matching"
+    assert [(c.text, c.match, c.fraction) for c in matching.choices] == [
+        ("<p>Điều <b>9.2</b></p>", "Đánh giá nội bộ", 1),
+        ("<p>Điều <b>9.3</b></p>", "Xem xét của lãnh đạo", 1),
+        ("", "Hoạch định", 0),
+    ]
+    assert matching.shuffle is True
+
+
+@pytest.mark.parametrize(
+    ("subquestions", "message"),
+    [
+        (
+            "<subquestion><text>a</text><answer><text>b</text></answer></subquestion>",
+            "a matching question needs at least two items with answers",
+        ),
+        (
+            "<subquestion><text>a</text><answer><text>b</text></answer></subquestion>"
+            "<subquestion><text>c</text><answer><text></text></answer></subquestion>",
+            "the matching item 'c' has no answer",
+        ),
+    ],
+)
+def test_bad_matching_refused_with_line_and_name(subquestions, message):
+    data = (
+        '<?xml version="1.0"?>\n<quiz>\n<question type="matching"><name><text>G</text></name>'
+        f'<questiontext format="plain_text"><text>Ghép</text></questiontext>{subquestions}'
+        "</question></quiz>"
+    ).encode()
+    with pytest.raises(FormatError) as caught:
+        moodlexml.parse(data, path="m.xml")
+    assert str(caught.value).startswith("m.xml:3: question 'G': " + message)
 
 
 def test_plain_answer_text_is_escaped_into_an_html_question():
@@ -137,15 +172,6 @@ def test_multiple_single_false_and_single_true_rules():
         moodlexml.parse(quiz("", mc(answer(50, "a") + answer(50, "b"))), path="q.xml")
     with pytest.raises(FormatError, match="add up to 60%"):
         moodlexml.parse(quiz(mc(answer(30, "a") + answer(30, "b"), single="false")), path="q.xml")
-
-
-def test_embedded_files_are_unsupported():
-    data = quiz(
-        '<question type="multichoice"><name><text>Ảnh</text></name><questiontext format="html">'
-        '<text><![CDATA[<img src="@@PLUGINFILE@@/a.png">]]></text></questiontext></question>'
-    )
-    with pytest.raises(UnsupportedQuestion, match="multichoice with embedded files"):
-        moodlexml.parse(data, path="q.xml")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-KINDS = ("single", "multiple", "truefalse", "short", "numerical", "essay")
+KINDS = ("single", "multiple", "truefalse", "short", "numerical", "matching", "essay")
 TEXT_FORMATS = ("plain", "markdown", "html")
 
 
@@ -31,7 +31,7 @@ class FormatError(Exception):
 
 
 class UnsupportedQuestion(FormatError):
-    """A question type we do not import (matching, numerical, cloze, ...): named with its line."""
+    """A question type we do not import (cloze, calculated, ...): named with its line."""
 
     def __init__(self, path: str, line: int | None, kind: str, name: str = ""):
         self.kind = kind
@@ -48,6 +48,9 @@ class ParsedChoice:
     feedback: str = ""
     # Numerical questions: ``text`` is the value, answers within ``tolerance`` of it match.
     tolerance: Decimal | None = None
+    # Matching questions: ``text`` is an item (blank for an extra wrong answer), ``match`` the
+    # answer that goes with it (plain text).
+    match: str = ""
 
 
 @dataclass
@@ -57,7 +60,7 @@ class ParsedQuestion:
     text_format: str = "markdown"  # one of TEXT_FORMATS
     key: str = ""  # stable identity across re-imports (YAML id, GIFT/Moodle name); may be blank
     name: str = ""
-    choices: list[ParsedChoice] = field(default_factory=list)  # single / multiple
+    choices: list[ParsedChoice] = field(default_factory=list)  # single / multiple / matching
     answers: list[str] = field(default_factory=list)  # short answer: accepted texts (100 %)
     # Short answer: texts that earn part of the points (0 < fraction < 1).
     partial_answers: list[ParsedChoice] = field(default_factory=list)
@@ -72,6 +75,9 @@ class ParsedQuestion:
     points: Decimal = Decimal("1")
     shuffle: bool = True  # shuffle the choices when the quiz shuffles
     line: int | None = None  # where it starts in the source file
+    # Embedded images (Moodle XML <file>): file name -> bytes, referenced in the texts as
+    # "@@PLUGINFILE@@/<name>"; the import stores them in the image library and rewrites the URLs.
+    files: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
     # Fields the source sets itself; on re-import the others keep the bank's value (GIFT cannot
     # write points or "do not shuffle", so a GIFT round trip must not reset them).
     carries: frozenset[str] = field(default=frozenset({"points", "shuffle"}), compare=False)

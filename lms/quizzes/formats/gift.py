@@ -404,8 +404,9 @@ def _parse_block(block: _Block, comments: list[str], path: str) -> ParsedQuestio
     if "~" in answer:
         _parse_choices(question, answer, path, answer_line)
         return question
-    if "=" in answer and "->" in answer:
-        raise UnsupportedQuestion(path, line, "matching", name)
+    if answer.startswith("=") and "->" in answer:
+        _parse_matching(question, answer, path, answer_line)
+        return question
     verdict, *feedback = (part.strip() for part in answer.split("#", 2))
     if verdict.upper() in TRUE_WORDS | FALSE_WORDS:
         question.kind = "truefalse"
@@ -474,6 +475,32 @@ def _parse_numerical(question: ParsedQuestion, answer: str, path: str, line: int
         )
     if not any(c.fraction == 1 for c in question.choices):
         raise FormatError(path, line, "a numerical question needs an answer worth 100%")
+
+
+def check_matching(question: ParsedQuestion, path: str, line: int | None) -> None:
+    """At least two items, each with its answer; items without text are extra wrong answers."""
+    question.kind = "matching"
+    items = [c for c in question.choices if c.text]
+    if len(items) < 2:
+        raise FormatError(path, line, "a matching question needs at least two items with answers")
+    for choice in question.choices:
+        if not choice.match:
+            raise FormatError(
+                path, line, f"the matching item {choice.text[:40]!r} has no answer after '->'"
+            )
+        choice.fraction = Decimal(1) if choice.text else Decimal(0)
+
+
+def _parse_matching(question: ParsedQuestion, answer: str, path: str, line: int) -> None:
+    """{=item -> answer =item -> answer ...}; "= -> answer" adds an extra wrong answer."""
+    for piece in answer.split("=")[1:]:
+        item, arrow, match = piece.partition("->")
+        if not arrow:
+            raise FormatError(
+                path, line, f"matching pair {_clean(piece)!r} has no '->' (write =item -> answer)"
+            )
+        question.choices.append(ParsedChoice(text=_text(item), match=_clean(match)))
+    check_matching(question, path, line)
 
 
 def _weight(piece: str, default: Decimal, path: str, line: int) -> tuple[Decimal, str]:

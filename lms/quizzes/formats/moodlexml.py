@@ -15,6 +15,7 @@ from .base import FormatError, ParsedChoice, ParsedQuestion, UnsupportedQuestion
 from .gift import (
     accepted_short_answers,
     check_choices,
+    check_matching,
     decode_utf8,
     distinct_titles,
     normalize_category,
@@ -22,6 +23,7 @@ from .gift import (
     parse_weight,
     split_tags,
 )
+from .images import PLUGINFILE, embedded_files, old_image, references
 
 TEXT_FORMATS = {
     "html": "html",
@@ -29,7 +31,7 @@ TEXT_FORMATS = {
     "plain_text": "plain",
     "moodle_auto_format": "plain",
 }
-SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
+SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay"}
 _UTF8_NAMES = {"utf-8", "utf8"}
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -198,8 +200,15 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
         raise FormatError(path, text_node.line, f"unknown text format {raw_format!r}")
     text_format = TEXT_FORMATS[raw_format]
     text = node.value("questiontext")
-    if "@@PLUGINFILE@@" in text:
-        raise UnsupportedQuestion(path, line, f"{kind} with embedded files", name)
+    files = embedded_files(node, path)
+    image = node.find("image")
+    if image is not None and image.text.strip():
+        # Moodle 1.x: one image beside the text, its bytes in <image_base64>.
+        name_, data = old_image(image, node.find("image_base64"), path)
+        files[name_] = data
+        if text_format != "html":
+            text, text_format = escape(text).replace("\n", "<br>\n"), "html"
+        text += f'<p><img src="{PLUGINFILE}/{name_}" alt=""></p>'
     if not text:
         raise FormatError(path, text_node.line, f"question {name!r} has no text")
     tags_node = node.find("tags")
@@ -234,8 +243,19 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
             if node.find(tag) is not None
         ),
     )
+    question.files = files
     answers = node.findall("answer")
-    if kind == "multichoice":
+    if kind == "matching":
+        for sub in node.findall("subquestion"):
+            match = sub.find("answer")
+            question.choices.append(
+                ParsedChoice(
+                    text=_text_of(sub, text_format),
+                    match=match.value("text") if match is not None else "",
+                )
+            )
+        check_matching(question, path, line)
+    elif kind == "multichoice":
         question.kind = (
             "single" if node.value("single", "true").lower() in ("true", "1") else "multiple"
         )
@@ -307,4 +327,5 @@ def _question(node: Node, kind: str, path: str) -> ParsedQuestion:
             raise FormatError(path, line, "a numerical question needs an answer worth 100%")
     elif not question.explanation:  # essay: the marker's notes stand in for missing feedback
         question.explanation = _text_of(node.find("graderinfo"), text_format)
+    references(question, path)
     return question

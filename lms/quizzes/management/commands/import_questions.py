@@ -71,7 +71,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-unsupported",
             action="store_true",
-            help="import the other questions when some have an unsupported type (matching, ...)",
+            help="import the other questions when some have an unsupported type (cloze, ...)",
         )
         parser.add_argument(
             "--dry-run",
@@ -115,6 +115,7 @@ class Command(BaseCommand):
                     default_category=options["category"],
                     source=str(path),
                     warnings=warnings,
+                    store_images=not options["dry_run"],
                 )
                 if options["dry_run"]:
                     raise _DryRun
