@@ -344,3 +344,14 @@ def test_moodle_xml_export_embeds_the_images_again(db, image_file, tmp_path):
 def test_only_our_media_images_are_rendered(html):
     assert "<img" not in str(rich(f"<p>x{html}</p>", "html"))
     assert "<img" not in str(rich(f"![a]({html[10:-2]})", "markdown"))
+
+
+def test_files_in_a_folder_round_trip_through_our_export():
+    files = '<file name="a.png" path="/hinh/" encoding="base64">' + b64(png()) + "</file>"
+    source = xml_with(image_question(files, text='<p><img src="@@PLUGINFILE@@/hinh/a.png"></p>'))
+    (parsed,) = moodlexml.parse(source, path="a.xml")
+    assert list(parsed.files) == ["hinh/a.png"]
+    written = to_moodlexml([parsed])
+    assert '<file name="a.png" path="/hinh/" encoding="base64">' in written
+    (again,) = moodlexml.parse(written.encode(), path="b.xml")
+    assert again.files == parsed.files and again.text == parsed.text

@@ -196,9 +196,10 @@ def _files_in(text: str, question: ParsedQuestion) -> str:
     for raw in dict.fromkeys(_REFERENCE.findall(text or "")):
         data = question.files.get(raw)
         if data is not None:
-            name = _xml(unquote(raw))
+            folder, _slash, name = unquote(raw).rpartition("/")
+            where = _xml(f"/{folder}/" if folder else "/")
             encoded = base64.b64encode(data).decode()
-            out += f'<file name="{name}" path="/" encoding="base64">{encoded}</file>'
+            out += f'<file name="{_xml(name)}" path="{where}" encoding="base64">{encoded}</file>'
     return out
 
 
