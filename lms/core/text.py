@@ -27,7 +27,9 @@ def sort_key(text) -> str:
 # --- search words ----------------------------------------------------------------------------
 
 # Notations written with or without a separator are one word: "5W+1H", "5W 1H", "5w1h".
-_NOTATION_GAP = re.compile(r"(?<![a-z0-9])(\d+[a-z]{1,2}) (?=\d+[a-z]{1,2}(?![a-z0-9]))")
+_NOTATION_GAP = re.compile(
+    r"(?<![a-z0-9])(\d+[a-z]{1,2})(?: *\+ *| +)(?=\d+[a-z]{1,2}(?![a-z0-9]))"
+)
 _NOTATION = re.compile(r"(?:\d+[a-z]{1,2}){2,}")
 _NOTATION_PART = re.compile(r"\d+[a-z]{1,2}")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -36,8 +38,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def search_words(text) -> list[str]:
     """The folded words of ``text`` as search stores and matches them: letters and digits only,
     notations joined ("Chu trình PDCA, 5W + 1H" → ["chu", "trinh", "pdca", "5w1h"])."""
-    spaced = _NOT_WORD.sub(" ", fold(text))
-    return _NOTATION_GAP.sub(r"\1", spaced).split()
+    return _NOT_WORD.sub(" ", _NOTATION_GAP.sub(r"\1", fold(text))).split()
 
 
 def search_column(text) -> str:
