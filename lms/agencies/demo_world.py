@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from unidecode import unidecode
 
 from lms.core.models import Role
 from lms.core.services import role_assign
+from lms.core.text import fold
 
 from .models import Agency, AgencyKind, Assignment, Official, PositionKind, Succession
 from .services import agencies_bulk_add, units_load
@@ -285,7 +285,7 @@ def _officials(
         Official(
             full_name=name,
             staff_code=code,
-            email=f"{unidecode(name).lower().replace(' ', '.')}.{code[-4:]}@bacninh.example.org",
+            email=f"{fold(name).replace(' ', '.')}.{code[-4:]}@bacninh.example.org",
             phone=f"0912{rng.randrange(100000, 999999)}",
         )
         for code, name in zip(codes, names, strict=True)

@@ -48,6 +48,10 @@ class Agency(MP_Node):
     # Administrative codes are zero-padded strings ("01", "00004"); blank for non-territorial units.
     code = models.CharField(_("administrative code"), max_length=10, blank=True, db_index=True)
     name = models.CharField(_("name"), max_length=255)
+    # fold() of the name, kept by save() (and agencies_bulk_add): agency searches match it in SQL.
+    name_folded = models.CharField(
+        _("folded name"), max_length=300, blank=True, editable=False, db_index=True
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(
@@ -79,6 +83,17 @@ class Agency(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.refold()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)
+
+    def refold(self) -> None:
+        """Bring ``name_folded`` up to date (bulk_create and bulk_update skip save())."""
+        self.name_folded = fold(self.name)[:300]
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

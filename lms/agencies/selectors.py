@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import Q, QuerySet
 
+from lms.core.text import fold
+
 from .models import (
     TERRITORIAL_KINDS,
     Agency,
@@ -175,6 +177,18 @@ def official_counts(
     }
 
 
+def agency_match_q(query: str) -> Q:
+    """Agencies whose name holds every word of ``query`` (accents and case aside: "bac giang"
+    finds "Phường Bắc Giang"), or whose administrative code starts with it."""
+    words = fold(query).split()
+    if not words:
+        return Q(pk__in=[])
+    by_name = Q()
+    for word in words[:8]:
+        by_name &= Q(name_folded__contains=word)
+    return by_name | Q(code__startswith=query.strip())
+
+
 def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
     """The roots of the user's scope (provinces for admins), or agencies matching ``query``
     anywhere inside the scope."""
@@ -189,8 +203,8 @@ def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
         for prefix in prefixes:
             within |= Q(path__startswith=prefix)
     if query:
-        match = Q(name__icontains=query) | Q(code__startswith=query)
-        return Agency.objects.filter(within, match).order_by("depth", "name", "path")
+        matches = Agency.objects.filter(within, agency_match_q(query))
+        return matches.order_by("depth", "name", "path")
     if everywhere:
         return Agency.objects.filter(depth=1).order_by("path")
     return Agency.objects.filter(path__in=prefixes).order_by("path")

@@ -61,6 +61,7 @@ def agencies_bulk_add(*, parent: Agency | None, nodes: Sequence[Agency]) -> list
         node.depth = depth
         node.numchild = 0
         node.path = Agency._get_path(base, depth, step + offset)
+        node.refold()
         if len(node.path) > depth * Agency.steplen:
             raise ValueError("Agency tree path overflow")
     created = Agency.objects.bulk_create(nodes)
@@ -148,8 +149,10 @@ def units_load(*, units: Iterable[Unit] | None = None, source: str | None = None
         agencies_bulk_add(parent=province, nodes=fresh)
         counts.created += len(fresh)
     if to_update:
+        for agency in to_update:
+            agency.refold()
         Agency.objects.bulk_update(
-            to_update, ["name", "kind", "source", "valid_from"], batch_size=500
+            to_update, ["name", "name_folded", "kind", "source", "valid_from"], batch_size=500
         )
     return counts
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -16,20 +15,12 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from simple_history.models import HistoricalRecords
 from taggit.models import TaggedItemBase
-from unidecode import unidecode
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from .blocks import LESSON_BLOCKS
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words of Vietnamese text: "Đánh giá nội bộ" → "danh gia noi bo"."""
-    ascii_text = unidecode(text or "").lower()
-    # Markdown punctuation (#, *, |, ---) is noise for search; keep clause numbers like 9.2.
-    return " ".join(re.sub(r"[^a-z0-9.%/+-]+", " ", ascii_text).replace("--", " ").split())
 
 
 class SyncedPage(models.Model):
@@ -251,6 +242,9 @@ class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
         through=LessonClauseTag, blank=True, verbose_name=_("ISO 9001 clauses")
     )
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
+    # Folded words (lms/core/text.py search_column) kept by save() for the lesson search.
+    search_title = models.TextField(_("search title"), blank=True, editable=False)
+    search_headings = models.TextField(_("search headings"), blank=True, editable=False)
     search_text = models.TextField(
         _("search text"), blank=True, editable=False, help_text=_("Unaccented text for search.")
     )
@@ -268,17 +262,15 @@ class LessonPage(SyncedPage, Page):  # noqa: DJ008 - Page.__str__
         verbose_name = _("lesson")
 
     def save(self, *args, **kwargs):
-        self.search_text = fold(self.plain_text())
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = list({*update_fields, "search_text"})
-        return super().save(*args, **kwargs)
+        from .search import lesson_columns
 
-    def plain_text(self) -> str:
-        parts = [self.title]
-        for block in self.body:
-            parts.extend(str(t) for t in block.block.get_searchable_content(block.value))
-        return "\n".join(parts)
+        columns = lesson_columns(title=self.title, body=self.body)
+        for name, value in columns.items():
+            setattr(self, name, value)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"body", "title"} & set(update_fields):
+            kwargs["update_fields"] = list({*update_fields, *columns})
+        return super().save(*args, **kwargs)
 
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

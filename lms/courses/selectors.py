@@ -18,8 +18,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
+from lms.core.text import fold
+
 from . import cachekeys
-from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage, fold
+from .models import CoursePage, Enrolment, LessonPage, LessonProgress, ModulePage
+from .search import MAX_QUERY_CHARS, search_lessons  # noqa: F401 - the lesson search
 
 STEPLEN = Page.steplen
 BODY_CACHE_SECONDS = 24 * 3600
@@ -486,36 +489,6 @@ def open_courses(*, parent=None, user=None) -> list[dict]:
         course["url"] = relative_url(course["url_path"])
         course["enrolled"] = course["id"] in enrolled
     return courses
-
-
-def search_lessons(*, query: str, limit: int = 50) -> list[dict]:
-    """Live lessons whose unaccented text holds every word of the query (two queries)."""
-    words = fold(query).split()
-    if not words:
-        return []
-    qs = LessonPage.objects.live()
-    for word in words[:8]:
-        qs = qs.filter(search_text__icontains=word)
-    lessons = list(
-        qs.order_by("path").values("id", "title", "path", "url_path", "search_text")[:limit]
-    )
-    courses = dict(
-        CoursePage.objects.filter(
-            path__in={course_path_of(lesson["path"]) for lesson in lessons}
-        ).values_list("path", "title")
-    )
-    for lesson in lessons:
-        lesson["url"] = relative_url(lesson["url_path"])
-        lesson["course_title"] = courses.get(course_path_of(lesson["path"]), "")
-        lesson["snippet"] = _snippet(lesson.pop("search_text"), words[0])
-    return lessons
-
-
-def _snippet(text: str, word: str, width: int = 160) -> str:
-    at = text.find(word)
-    start = max(0, at - width // 2) if at >= 0 else 0
-    snippet = text[start : start + width]
-    return ("…" if start else "") + snippet + ("…" if start + width < len(text) else "")
 
 
 def assign_candidates(*, agencies, position_kinds, course=None) -> dict:

@@ -121,6 +121,12 @@ def assign(request):
 
 @permission_required("courses.search")
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    results = selectors.search_lessons(query=query) if query else []
-    return render(request, "courses/search.html", {"query": query, "results": results})
+    """Lessons matching the words typed (from the header of every page or the catalogue)."""
+    asked = "q" in request.GET
+    query = request.GET.get("q", "")
+    outcome = selectors.search_lessons(query=query) if asked else None
+    return render(
+        request,
+        "courses/search.html",
+        {"query": query[: selectors.MAX_QUERY_CHARS].strip(), "asked": asked, "outcome": outcome},
+    )

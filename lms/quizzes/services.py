@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from unidecode import unidecode
+
+from lms.core.text import fold
 
 from .formats.base import KINDS, TEXT_FORMATS, FormatError, ParsedQuestion
 from .models import (
@@ -49,7 +49,7 @@ class QuizError(Exception):
 
 def normalise_answer(text: str) -> str:
     """Short answers match after folding case, whitespace and Vietnamese diacritics."""
-    return re.sub(r"\s+", " ", unidecode(text or "")).strip().casefold()
+    return fold(text)
 
 
 def _split_path(path: str) -> list[str]:

@@ -10,7 +10,6 @@ creation or change writes an AttendanceChange row (who, when, how): attendance i
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.agencies.models import Assignment, Official
+from lms.core.text import fold, sort_key
 
 from .models import (
     ATTENDED_STATUSES,
@@ -350,25 +350,15 @@ def walkin_match(*, walk_in: WalkIn, official: Official, by) -> Registration:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def fold_text(text: str) -> str:
-    """Vietnamese-ish collation key: accents are secondary, Đ sorts after D."""
-    text = (text or "").lower().replace("đ", "d\uffff")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
 def name_sort_key(full_name: str) -> tuple:
     """Vietnamese lists sort by given name (the last word), then by the full name."""
     words = (full_name or "").split()
-    return (fold_text(words[-1] if words else ""), fold_text(full_name), full_name)
-
-
-def search_key(text: str) -> str:
-    """Accent-free, lower-case, single-spaced: "Đức" and "duc" match."""
-    return " ".join(fold_text(text).replace("\uffff", "").split())
+    return (sort_key(words[-1] if words else ""), sort_key(full_name), full_name)
 
 
 def name_matches(full_name: str, query: str) -> bool:
-    return search_key(query) in search_key(full_name)
+    """Accent-, case- and spacing-insensitive: "Đức" and "duc" match."""
+    return fold(query) in fold(full_name)
 
 
 @dataclass

@@ -54,13 +54,15 @@ def agency_search(request):
     from django.db.models import Q
     from django.http import JsonResponse
 
+    from lms.agencies.selectors import agency_match_q
+
     from .forms import ID_TEXT, agencies_in_scope, agency_ref
 
     q = " ".join(request.GET.get("q", "").split())[:100]
     results = []
     if len(q) >= 2:
         ref = q.lstrip("#")
-        match = Q(name__icontains=q) | Q(code__startswith=q)
+        match = agency_match_q(q)
         if q.startswith("#") and ID_TEXT.fullmatch(ref):
             match |= Q(pk=int(ref))
         agencies = agencies_in_scope(request.user, Role.TRAINER).filter(match)[:20]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from lms.agencies.models import Assignment, Official
 from lms.core.access import can, is_platform_admin, require, scope_q
 from lms.core.models import Role
-from lms.core.text import parse_id
+from lms.core.text import fold, parse_id
 
 from . import attendance as svc
 from . import checkin, pdf, sheets
@@ -553,7 +553,10 @@ def _candidates(user, q: str, within=None):
     officials = Official.objects.all() if within is None else within
     if not is_platform_admin(user):
         officials = officials.filter(scope_q(user, Role.TRAINER, field="assignments__agency"))
-    officials = officials.filter(Q(full_name__icontains=q) | Q(staff_code__iexact=q) | Q(phone=q))
+    by_name = Q()
+    for word in fold(q).split()[:8]:
+        by_name &= Q(name_folded__contains=word)
+    officials = officials.filter(by_name | Q(staff_code__iexact=q) | Q(phone=q))
     return list(officials.distinct().order_by("full_name", "pk")[:20])
 
 

@@ -23,7 +23,7 @@ from lms.agencies.models import (
     ChangeRequestStatus,
     PositionKind,
 )
-from lms.agencies.selectors import official_for_user
+from lms.agencies.selectors import agency_match_q, official_for_user
 from lms.core.selectors import account_summary
 
 from . import otp
@@ -160,7 +160,8 @@ class AgencyRequestForm(forms.Form):
         current = Agency.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
         if not self.is_bound:
             # Only the matches of the search are offered; a posted id may be any current agency.
-            current = current.filter(Q(name__icontains=query) | Q(code__startswith=query))
+            if query.strip():
+                current = current.filter(agency_match_q(query))
             current = current.order_by("depth", "name")[:AGENCY_CHOICES_LIMIT]
         self.fields["agency"].queryset = current
 
