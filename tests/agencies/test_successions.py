@@ -63,7 +63,7 @@ def test_split_and_refusals(tree, old_units):
         predecessors=[x1], successors=[tree["commune_a1"], tree["commune_a2"]], date=REFORM
     )
     assert selectors.official_count_under(tree["commune_a2"]) == 1
-    with pytest.raises(ValidationError) as many:
+    with translation.override("en"), pytest.raises(ValidationError) as many:
         succession_record(
             predecessors=[x1, x2], successors=[tree["commune_a1"], tree["commune_a2"]], date=REFORM
         )
@@ -72,7 +72,7 @@ def test_split_and_refusals(tree, old_units):
         succession_record(
             predecessors=[tree["province_b"]], successors=[tree["commune_b1"]], date=REFORM
         )
-    with pytest.raises(ValidationError) as loop:  # would loop back
+    with translation.override("en"), pytest.raises(ValidationError) as loop:  # would loop back
         succession_record(predecessors=[tree["commune_a1"]], successors=[x1], date=REFORM)
     assert "loop" in " ".join(loop.value.messages)
     # Nothing of the refused attempts was written.
