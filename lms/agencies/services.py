@@ -25,6 +25,7 @@ from .models import (
     ImportJob,
     Official,
     PositionKind,
+    Succession,
 )
 from .roster import RosterRow, read_roster
 from .units import REFORM_DATE, Unit, data_source, official_units
@@ -756,3 +757,186 @@ def agency_change_request_refuse(*, request_id: int, by, reason: str) -> AgencyC
     _decide(request, status=ChangeRequestStatus.REFUSED, by=by, reason=reason.strip())
     change_request_notify(request=request)
     return request
+
+
+# --------------------------------------------------------------------------------------------
+# Successions: mergers, splits and renamings of units
+
+
+def succession_problems(
+    *, predecessors: Sequence[Agency], successors: Sequence[Agency], date: datetime.date
+) -> list[str]:
+    """Why these successions cannot be recorded (empty when they can); nothing is written."""
+    from .selectors import lineage_paths
+
+    problems: list[str] = []
+    if not predecessors or not successors:
+        return [_("Name at least one former unit and one successor.")]
+    if len(predecessors) > 1 and len(successors) > 1:
+        problems.append(
+            _("Record a merger (several units into one) or a split (one unit into several).")
+        )
+    day_before = date - datetime.timedelta(days=1)
+    for predecessor in predecessors:
+        if predecessor.valid_from and predecessor.valid_from > day_before:
+            problems.append(
+                _("%(unit)s starts on %(start)s, after the day before the succession.")
+                % {"unit": predecessor, "start": predecessor.valid_from.strftime("%d/%m/%Y")}
+            )
+        if predecessor.valid_to and predecessor.valid_to > day_before:
+            problems.append(
+                _("%(unit)s closes on %(end)s, after the succession date.")
+                % {"unit": predecessor, "end": predecessor.valid_to.strftime("%d/%m/%Y")}
+            )
+        earlier = lineage_paths(predecessor)
+        for successor in successors:
+            if successor.pk == predecessor.pk:
+                problems.append(_("%(unit)s cannot succeed itself.") % {"unit": successor})
+            elif successor.path.startswith(predecessor.path):
+                problems.append(
+                    _("%(successor)s lies inside %(unit)s and cannot succeed it.")
+                    % {"successor": successor, "unit": predecessor}
+                )
+            elif any(successor.path.startswith(p) for p in earlier):
+                problems.append(
+                    _("%(successor)s already preceded %(unit)s: the successions would loop.")
+                    % {"successor": successor, "unit": predecessor}
+                )
+            else:
+                recorded = Succession.objects.filter(
+                    predecessor=predecessor, successor=successor
+                ).first()
+                if recorded and recorded.date != date:
+                    problems.append(
+                        _("%(unit)s → %(successor)s is already recorded on %(date)s.")
+                        % {
+                            "unit": predecessor,
+                            "successor": successor,
+                            "date": recorded.date.strftime("%d/%m/%Y"),
+                        }
+                    )
+    for successor in successors:
+        if not successor.is_valid_on(date):
+            problems.append(
+                _("%(unit)s is not in force on %(date)s.")
+                % {"unit": successor, "date": date.strftime("%d/%m/%Y")}
+            )
+    return problems
+
+
+@transaction.atomic
+def succession_record(
+    *,
+    predecessors: Sequence[Agency],
+    successors: Sequence[Agency],
+    date: datetime.date,
+    note: str = "",
+) -> list[Succession]:
+    """Record a merger, split or renaming on ``date``: the former units close the day before
+    and their records roll up into the successors; recording the same thing again changes
+    nothing. Raises ValidationError listing every problem (then nothing is written)."""
+    problems = succession_problems(predecessors=predecessors, successors=successors, date=date)
+    if problems:
+        raise ValidationError(problems)
+    day_before = date - datetime.timedelta(days=1)
+    recorded = []
+    for predecessor in predecessors:
+        if predecessor.valid_to is None:
+            predecessor.valid_to = day_before
+            Agency.objects.filter(pk=predecessor.pk).update(valid_to=day_before)
+        for successor in successors:
+            succession, _created = Succession.objects.get_or_create(
+                predecessor=predecessor,
+                successor=successor,
+                defaults={"date": date, "note": note[:255]},
+            )
+            recorded.append(succession)
+    logger.info(
+        "succession on %s: %s -> %s",
+        date,
+        ", ".join(a.code or str(a.pk) for a in predecessors),
+        ", ".join(a.code or str(a.pk) for a in successors),
+    )
+    return recorded
+
+
+SUCCESSION_COLUMNS = {
+    "predecessor": ("predecessor", "predecessor_code", "old_code", "mã đơn vị cũ", "đơn vị cũ"),
+    "successor": ("successor", "successor_code", "new_code", "mã đơn vị mới", "đơn vị mới"),
+    "date": ("date", "effective_date", "ngày hiệu lực", "ngày"),
+    "note": ("note", "ghi chú"),
+}
+SUCCESSION_MAX_ROWS = 20000
+
+
+@dataclass
+class SuccessionLoad:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+
+
+def successions_load(*, name: str, content: bytes) -> SuccessionLoad:
+    """Read an old→new mapping (CSV or XLSX: predecessor, successor, date, note) and record it;
+    rows sharing predecessor and date form one split, rows sharing successor one merger.
+
+    A unit is "CODE" or "CODE / Name / Name" (as in the officials import): the predecessor is
+    the one in force the day before the date, the successor the one in force on it. Every row
+    is checked first; raises TableError naming the file and row of each problem, writing
+    nothing."""
+    from lms.core.tabular import TableError, read_table
+
+    table = read_table(
+        name=name,
+        content=content,
+        columns=SUCCESSION_COLUMNS,
+        required=[("predecessor", "successor", "date")],
+        max_rows=SUCCESSION_MAX_ROWS,
+    )
+    resolve = _AgencyResolver()
+    errors: list[tuple[int, str]] = []
+    planned: list[tuple[int, Agency, Agency, datetime.date, str]] = []
+    for number, values in table.rows:
+        text = {k: str(v).strip() for k, v in values.items()}
+        try:
+            day = _parse_date(values.get("date", ""))
+        except ValueError:
+            message = _("date: %(value)s is not a date (dd/mm/yyyy)")
+            errors.append((number, message % {"value": text.get("date", "")}))
+            continue
+        before = resolve(text.get("predecessor", ""), day - datetime.timedelta(days=1))
+        after = resolve(text.get("successor", ""), day)
+        for field_name, found in (("predecessor", before), ("successor", after)):
+            if isinstance(found, str):
+                errors.append((number, f"{field_name}: {found}"))
+        if isinstance(before, Agency) and isinstance(after, Agency):
+            planned.append((number, before, after, day, text.get("note", "")))
+    seen: dict[tuple[int, int], int] = {}
+    for number, before, after, day, _note in planned:
+        if (before.pk, after.pk) in seen:
+            message = _("%(unit)s → %(successor)s is repeated (first on row %(row)s)")
+            errors.append(
+                (
+                    number,
+                    message
+                    % {"unit": before, "successor": after, "row": seen[before.pk, after.pk]},
+                )
+            )
+        seen.setdefault((before.pk, after.pk), number)
+        for problem in succession_problems(predecessors=[before], successors=[after], date=day):
+            errors.append((number, problem))
+    if errors:
+        raise TableError([table.error(n, m) for n, m in sorted(errors, key=lambda e: e[0])])
+    counts = SuccessionLoad(rows=len(planned))
+    with transaction.atomic():
+        for number, before, after, day, note in planned:
+            known = Succession.objects.filter(predecessor=before, successor=after).exists()
+            try:
+                succession_record(predecessors=[before], successors=[after], date=day, note=note)
+            except ValidationError as exc:  # rows contradicting each other (two closing dates)
+                raise TableError([table.error(number, m) for m in exc.messages]) from exc
+            if known:
+                counts.unchanged += 1
+            else:
+                counts.created += 1
+    return counts

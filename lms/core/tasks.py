@@ -47,3 +47,12 @@ def roles_sync_ended() -> int:
     from .services import roles_sync_ended as sync
 
     return sync()
+
+
+@shared_task(acks_late=True)
+def run_bulk_job(job_id: int) -> str | None:
+    """Run a queued background job (lms.core.jobs); safe to deliver twice."""
+    from .jobs import bulk_job_run
+
+    job = bulk_job_run(job_id=job_id)
+    return None if job is None else job.status

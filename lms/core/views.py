@@ -3,11 +3,13 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from .auth import client_ip
+from .models import BulkJob
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -43,3 +45,10 @@ class PasswordResetView(auth_views.PasswordResetView):
             response.status_code = 429
             return response
         return super().post(request, *args, **kwargs)
+
+
+@login_required
+def bulk_job(request, pk):
+    """A background job's progress and result, for the user who started it only."""
+    job = get_object_or_404(BulkJob, pk=pk, created_by=request.user)
+    return render(request, "core/bulk_job.html", {"job": job})

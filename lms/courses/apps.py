@@ -13,6 +13,7 @@ class CoursesConfig(AppConfig):
 
         from lms.quizzes.signals import sitting_finished
 
+        from . import notifications  # noqa: F401 - registers the outbox renderers
         from .services import on_sitting_finished
 
         sitting_finished.connect(on_sitting_finished, dispatch_uid="courses_sitting_finished")

@@ -625,3 +625,20 @@ def learner_overview(*, user, limit: int = 5) -> dict:
         .order_by("-started_at", "-pk")[:limit]
     )
     return data
+
+
+def overdue_enrolments_for(user, *, on: datetime.date):
+    """Assigned courses past their due date and not completed, in the agencies where ``user``
+    is an ISO secretary (by the agency the official was enrolled in), most overdue first."""
+    from lms.core.access import EVERYWHERE, scope_paths
+    from lms.core.models import Role
+
+    paths = [p for p in scope_paths(user, Role.ISO_SECRETARY) if p != EVERYWHERE]
+    if not paths:
+        return Enrolment.objects.none()
+    within = Q()
+    for path in paths:
+        within |= Q(agency__path__startswith=path)
+    return Enrolment.objects.filter(within, due_date__lt=on, completed_at__isnull=True).order_by(
+        "due_date", "agency__path", "official__full_name", "pk"
+    )

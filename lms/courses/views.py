@@ -96,6 +96,19 @@ def assign(request):
                 course=data["course"],
             )
         else:
+            total = selectors.assign_candidates(
+                agencies=data["agencies"], position_kinds=data["position_kinds"]
+            )["total"]
+            if total > services.BACKGROUND_OFFICIALS:
+                job = services.course_assign_job_create(
+                    course=data["course"],
+                    agencies=data["agencies"],
+                    position_kinds=data["position_kinds"],
+                    due_date=data["due_date"],
+                    by_user=request.user,
+                    total=total,
+                )
+                return redirect("bulk_job", pk=job.pk)
             result = services.course_assign(
                 course=data["course"],
                 agencies=data["agencies"],

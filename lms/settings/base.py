@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.courses.tasks.publish_scheduled",
         "schedule": 60.0,
     },
+    # Assigned courses: reminders before the due date, weekly overdue digests to secretaries.
+    "courses-send-due-reminders": {
+        "task": "lms.courses.tasks.send_due_reminders",
+        "schedule": crontab(hour=6, minute=45),
+    },
     # Certificates: reminders 90 and 30 days before expiry, then the expiry notice (once each).
     "certificates-send-reminders": {
         "task": "lms.certificates.tasks.send_expiry_reminders",

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_update_with_history
 from lms.agencies.models import Agency, Assignment, Official
 from lms.agencies.roster import COLUMNS as ROSTER_HEADERS
 from lms.agencies.services import pad_code
+from lms.core.jobs import BATCH, Progress, batches, register
 from lms.core.tabular import TableError, read_table
 from lms.core.text import fold
 
@@ -247,46 +248,58 @@ def current_agency_ids(official_ids) -> dict[int, int]:
     return found
 
 
-def registration_invite(*, session: TrainingSession, officials, by) -> list[Registration]:
+def registration_invite(
+    *, session: TrainingSession, officials, by, progress: Progress | None = None
+) -> list[Registration]:
     """Invite officials in bulk; idempotent (officials already on the session are skipped).
 
-    Returns the new registrations. Invitation emails are queued after commit.
+    Returns the new registrations. Works in batches of ``BATCH`` officials (each committed on
+    its own when no transaction is open around it), reporting ``progress(done, total)``.
+    Invitation emails are queued after commit.
     """
     ensure_not_final(session)
-    official_ids = {o.pk if isinstance(o, Official) else int(o) for o in officials}
-    with transaction.atomic():
-        existing = set(
-            Registration.objects.filter(session=session, official_id__in=official_ids).values_list(
-                "official_id", flat=True
-            )
+    official_ids = sorted({o.pk if isinstance(o, Official) else int(o) for o in officials})
+    created: list[Registration] = []
+    for done, ids in enumerate(batches(official_ids), 1):
+        created += _invite_batch(session, ids, by)
+        if progress is not None:
+            progress(min(done * BATCH, len(official_ids)), len(official_ids))
+    return created
+
+
+@transaction.atomic
+def _invite_batch(session: TrainingSession, official_ids: list[int], by) -> list[Registration]:
+    existing = set(
+        Registration.objects.filter(session=session, official_id__in=official_ids).values_list(
+            "official_id", flat=True
         )
-        agencies = current_agency_ids(official_ids - existing)
-        now = timezone.now()
-        new = [
-            Registration(
-                session=session,
-                official_id=oid,
-                agency_id=agencies.get(oid),
-                status=RegistrationStatus.INVITED,
-                invited_by=by,
-                invited_at=now,
-            )
-            for oid in sorted(official_ids - existing)
-        ]
-        Registration.objects.bulk_create(new, ignore_conflicts=True)
-        created = list(
-            Registration.objects.filter(
-                session=session, official_id__in=[r.official_id for r in new], invited_at=now
-            )
+    )
+    fresh = [oid for oid in official_ids if oid not in existing]
+    agencies = current_agency_ids(fresh)
+    now = timezone.now()
+    new = [
+        Registration(
+            session=session,
+            official_id=oid,
+            agency_id=agencies.get(oid),
+            status=RegistrationStatus.INVITED,
+            invited_by=by,
+            invited_at=now,
         )
-        # bulk_create sends no signals: the history rows of the invitations are written here.
-        Registration.history.bulk_history_create(created, default_user=by)
-        # Invitations to a draft go out when it is published (see session_update).
-        if created and session.status != SessionStatus.DRAFT:
-            notifications.registrations_notify(
-                kind=notifications.INVITATION,
-                registrations=Registration.objects.filter(pk__in=[r.pk for r in created]),
-            )
+        for oid in fresh
+    ]
+    Registration.objects.bulk_create(new, ignore_conflicts=True)
+    created = list(
+        Registration.objects.filter(session=session, official_id__in=fresh, invited_at=now)
+    )
+    # bulk_create sends no signals: the history rows of the invitations are written here.
+    Registration.history.bulk_history_create(created, default_user=by)
+    # Invitations to a draft go out when it is published (see session_update).
+    if created and session.status != SessionStatus.DRAFT:
+        notifications.registrations_notify(
+            kind=notifications.INVITATION,
+            registrations=Registration.objects.filter(pk__in=[r.pk for r in created]),
+        )
     return created
 
 
@@ -307,6 +320,37 @@ def session_invite_targets(*, session: TrainingSession, by) -> list[Registration
     return registration_invite(
         session=session, officials=target_official_ids(session=session), by=by
     )
+
+
+# Above this many targets, invitations are sent by a worker (lms.core.jobs), not the request.
+BACKGROUND_INVITATIONS = 500
+
+
+def session_invite_job_create(*, session: TrainingSession, by, total: int = 0):
+    """Queue the invitation of the session's targets as a background job."""
+    from django.urls import reverse
+
+    from lms.core.jobs import bulk_job_create
+
+    ensure_not_final(session)
+    return bulk_job_create(
+        kind="training.invite",
+        title=_("Invitations to “%(session)s”") % {"session": session.title},
+        params={"session": session.pk},
+        by=by,
+        total=total,
+        back_url=reverse("training:session_detail", kwargs={"pk": session.pk}),
+    )
+
+
+@register("training.invite")
+def _session_invite_job(job, progress: Progress) -> dict:
+    session = TrainingSession.objects.get(pk=job.params["session"])
+    targets = target_official_ids(session=session)
+    created = registration_invite(
+        session=session, officials=targets, by=job.created_by, progress=progress
+    )
+    return {"created": len(created), "already": len(targets) - len(created)}
 
 
 class RosterError(ValidationError):

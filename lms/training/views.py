@@ -193,7 +193,13 @@ def session_detail(request, pk):
 def session_invite(request, pk):
     session = request.permission_object
     try:
-        created = services.session_invite_targets(session=session, by=request.user)
+        targets = services.target_official_ids(session=session)
+        if len(targets) > services.BACKGROUND_INVITATIONS:
+            job = services.session_invite_job_create(
+                session=session, by=request.user, total=len(targets)
+            )
+            return redirect("bulk_job", pk=job.pk)
+        created = services.registration_invite(session=session, officials=targets, by=request.user)
     except services.TrainingError as exc:
         messages.error(request, str(exc))
     else:

@@ -69,3 +69,18 @@ CASES += [
         "allowed": {"admin"},
     },
 ]
+
+# A background job (a course assigned to a province, invitations) is seen by its author only.
+CASES += [
+    {
+        "name": "bulk_job",
+        "kwargs": lambda world: {"pk": _bulk_job(world["trainer"]).pk},
+        "allowed": {"trainer"},
+    },
+]
+
+
+def _bulk_job(user):
+    from lms.core.models import BulkJob
+
+    return BulkJob.objects.create(created_by=user, kind="courses.assign", title="Giao khóa học")
