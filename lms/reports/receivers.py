@@ -1,39 +1,36 @@
-"""Keep the summary tables current: each record that changes a figure marks its agencies."""
+"""Keep the summary tables current: each record that changes a figure marks its agencies.
+
+The receivers only note ids (no query); the refresh runs after the commit (services).
+"""
 
 from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
-def _officials_changed(official_ids, also=()) -> None:
-    from .services import agencies_of_officials, resolved_agency, summaries_mark_stale
+def _mark(**ids) -> None:
+    from .services import summaries_mark_stale
 
-    agencies = agencies_of_officials(official_ids)
-    for agency_id in also:
-        agencies |= resolved_agency(agency_id)
-    summaries_mark_stale(agencies)
+    summaries_mark_stale(**ids)
 
 
 def on_certificate(sender, certificate=None, instance=None, **kwargs) -> None:
-    _officials_changed([(certificate or instance).official_id])
+    _mark(officials=[(certificate or instance).official_id])
 
 
 def on_enrolment(sender, instance=None, enrolment=None, **kwargs) -> None:
     enrolment = enrolment or instance
     if enrolment.completed_at is None and kwargs.get("signal") is not post_delete:
         return
-    _officials_changed([enrolment.official_id], also=[enrolment.agency_id])
+    _mark(officials=[enrolment.official_id], agencies=[enrolment.agency_id])
 
 
 def on_attendance(sender, instance, **kwargs) -> None:
-    if instance.registration_id is None:
-        return
-    registration = instance.registration
-    _officials_changed([registration.official_id], also=[registration.agency_id])
+    _mark(registrations=[instance.registration_id])
 
 
 def on_assignment(sender, instance, **kwargs) -> None:
-    _officials_changed([instance.official_id], also=[instance.agency_id])
+    _mark(officials=[instance.official_id], agencies=[instance.agency_id])
 
 
 def on_framework(sender, **kwargs) -> None:
@@ -67,12 +64,11 @@ def connect() -> None:
     # Direct writes too (corrections, data loads): a certificate row saved is a figure changed.
     post_save.connect(on_certificate, sender=Certificate, dispatch_uid="reports_certificate_saved")
     course_completed.connect(on_enrolment, dispatch_uid="reports_course_completed")
-    post_save.connect(on_enrolment, sender=Enrolment, dispatch_uid="reports_enrolment_saved")
-    post_delete.connect(on_enrolment, sender=Enrolment, dispatch_uid="reports_enrolment_deleted")
-    for signal in (post_save, post_delete):
-        signal.connect(on_attendance, sender=Attendance, dispatch_uid=f"reports_att_{id(signal)}")
-        signal.connect(on_assignment, sender=Assignment, dispatch_uid=f"reports_post_{id(signal)}")
-        signal.connect(on_framework, sender=Requirement, dispatch_uid=f"reports_req_{id(signal)}")
+    for suffix, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(on_enrolment, sender=Enrolment, dispatch_uid=f"reports_enrolment_{suffix}")
+        signal.connect(on_attendance, sender=Attendance, dispatch_uid=f"reports_att_{suffix}")
+        signal.connect(on_assignment, sender=Assignment, dispatch_uid=f"reports_post_{suffix}")
+        signal.connect(on_framework, sender=Requirement, dispatch_uid=f"reports_req_{suffix}")
     m2m_changed.connect(
         on_framework, sender=Competency.courses.through, dispatch_uid="reports_grants"
     )

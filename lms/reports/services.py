@@ -76,37 +76,59 @@ def agencies_of_officials(official_ids: Iterable[int], *, today: datetime.date |
     }
 
 
-def resolved_agency(agency_id: int | None, *, today: datetime.date | None = None) -> set[int]:
-    if agency_id is None:
-        return set()
-    path = Agency.objects.filter(pk=agency_id).values_list("path", flat=True).first()
-    if path is None:
-        return set()
-    return {Resolver(today or timezone.localdate()).resolve(agency_id, path)[0]}
-
-
 _pending = threading.local()
 
 
-def summaries_mark_stale(agency_ids: Iterable[int]) -> None:
-    """Refresh these agencies' rows once the current transaction commits: the first callback
-    to run takes every agency marked so far, so a transaction that changes many records queues
-    one task (a rolled-back mark is refreshed with the next commit: harmless)."""
-    ids = {pk for pk in agency_ids if pk is not None}
-    if not ids:
-        return
-    waiting = getattr(_pending, "ids", None)
+def summaries_mark_stale(
+    *,
+    officials: Iterable[int] = (),
+    agencies: Iterable[int] = (),
+    registrations: Iterable[int] = (),
+) -> None:
+    """Refresh, once the current transaction commits, the agencies of these officials (their
+    open posts), these agencies and those of these registrations. No query here: signal
+    receivers call it on every save. The first callback to run takes everything marked so far,
+    so a transaction that changes many records queues one task (a mark rolled back is refreshed
+    with the next commit: harmless)."""
+    waiting = getattr(_pending, "marks", None)
     if waiting is None:
-        waiting = _pending.ids = set()
-    waiting |= ids
+        waiting = _pending.marks = {"officials": set(), "agencies": set(), "registrations": set()}
+    waiting["officials"].update(pk for pk in officials if pk is not None)
+    waiting["agencies"].update(pk for pk in agencies if pk is not None)
+    waiting["registrations"].update(pk for pk in registrations if pk is not None)
     transaction.on_commit(_flush)
 
 
 def _flush() -> None:
-    found = getattr(_pending, "ids", None)
-    if not found:
+    marks = getattr(_pending, "marks", None)
+    if not marks or not any(marks.values()):
         return
-    _pending.ids = set()
-    from .tasks import refresh_summaries
+    _pending.marks = None
+    from .tasks import refresh_stale
 
-    refresh_summaries.delay(sorted(found))
+    refresh_stale.delay(
+        officials=sorted(marks["officials"]),
+        agencies=sorted(marks["agencies"]),
+        registrations=sorted(marks["registrations"]),
+    )
+
+
+def summaries_refresh_stale(*, officials=(), agencies=(), registrations=()) -> int:
+    """What the task does with the marks: find the agencies concerned and rebuild their rows."""
+    from lms.training.models import Registration
+
+    officials = set(officials)
+    agency_ids = set(agencies)
+    for official_id, agency_id in Registration.objects.filter(
+        pk__in=list(registrations)
+    ).values_list("official_id", "agency_id"):
+        officials.add(official_id)
+        agency_ids.add(agency_id)
+    today = timezone.localdate()
+    resolver = Resolver(today)
+    targets = agencies_of_officials(officials, today=today)
+    for agency_id, path in Agency.objects.filter(pk__in=list(agency_ids)).values_list("pk", "path"):
+        targets.add(resolver.resolve(agency_id, path)[0])
+    if not targets:
+        return 0
+    return summaries_refresh(agency_ids=targets, today=today)

@@ -14,6 +14,16 @@ def refresh_summaries(agency_ids: list[int] | None = None) -> int:
     return summaries_refresh(agency_ids=agency_ids)
 
 
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def refresh_stale(officials=(), agencies=(), registrations=()) -> int:
+    """Rebuild the rows of the agencies that changed records belong to; safe to run twice."""
+    from .services import summaries_refresh_stale
+
+    return summaries_refresh_stale(
+        officials=officials, agencies=agencies, registrations=registrations
+    )
+
+
 @shared_task(acks_late=True)
 def refresh_all_summaries() -> int:
     """Nightly: the expiry window and validity move with the date."""
