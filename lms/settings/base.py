@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "lms.training",
     "lms.certificates",
     "lms.competencies",
+    "lms.reports",
     # Correct Vietnamese for Wagtail's admin: after our apps, before Wagtail's (lms/wagtail_vi).
     "lms.wagtail_vi",
     # Wagtail
@@ -356,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=15),
     },
     # Close timed quiz attempts whose deadline passed while nobody touched them.
+    # Dashboard summaries: the 90-day expiry window and validity move with the date.
+    "reports-refresh-summaries": {
+        "task": "lms.reports.tasks.refresh_all_summaries",
+        "schedule": crontab(hour=0, minute=45),
+    },
     "quizzes-close-expired": {
         "task": "lms.quizzes.tasks.close_expired_sittings",
         "schedule": 300.0,

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "lms.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -1,0 +1,134 @@
+"""Writes of the reports app: the summary tables and the background exports."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from lms.agencies.models import Agency, Assignment
+
+from .figures import Resolver, compute_rows
+from .models import AgencySummary
+
+BATCH = 200  # agencies rebuilt per transaction by the full refresh
+
+
+def _save_rows(rows, targets: set[int], today: datetime.date) -> int:
+    AgencySummary.objects.filter(agency_id__in=sorted(targets)).delete()
+    AgencySummary.objects.bulk_create(
+        [
+            AgencySummary(
+                agency_id=row.key.agency_id,
+                position_kind=row.key.position_kind,
+                competency_id=row.key.competency_id,
+                course_id=row.key.course_id,
+                month=row.key.month,
+                computed_on=today,
+                **row.values,
+            )
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def summaries_refresh(
+    *,
+    agency_ids: Iterable[int] | None = None,
+    today: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rebuild the summary rows of ``agency_ids`` (every agency when None, in batches); returns
+    the number of rows written. Safe to run twice: an agency's rows are replaced together."""
+    today = today or timezone.localdate()
+    if agency_ids is not None:
+        targets = set(agency_ids)
+        with transaction.atomic():
+            return _save_rows(compute_rows(day=today, targets=targets), targets, today)
+    ids = list(Agency.objects.order_by("path").values_list("pk", flat=True))
+    written = 0
+    with transaction.atomic():
+        # Rows of agencies deleted since the last run go too.
+        AgencySummary.objects.exclude(agency_id__in=Agency.objects.values("pk")).delete()
+    for start in range(0, len(ids), BATCH):
+        targets = set(ids[start : start + BATCH])
+        with transaction.atomic():
+            written += _save_rows(compute_rows(day=today, targets=targets), targets, today)
+        if progress:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    return written
+
+
+def agencies_of_officials(official_ids: Iterable[int], *, today: datetime.date | None = None):
+    """Where the officials' records count today: the agencies of their open posts, resolved."""
+    today = today or timezone.localdate()
+    resolver = Resolver(today)
+    posts = Assignment.objects.filter(official_id__in=list(official_ids), start_date__lte=today)
+    posts = posts.exclude(end_date__lt=today)
+    return {
+        resolver.resolve(agency_id, path)[0]
+        for agency_id, path in posts.values_list("agency_id", "agency__path")
+    }
+
+
+_pending = threading.local()
+
+
+def summaries_mark_stale(
+    *,
+    officials: Iterable[int] = (),
+    agencies: Iterable[int] = (),
+    registrations: Iterable[int] = (),
+) -> None:
+    """Refresh, once the current transaction commits, the agencies of these officials (their
+    open posts), these agencies and those of these registrations. No query here: signal
+    receivers call it on every save. The first callback to run takes everything marked so far,
+    so a transaction that changes many records queues one task (a mark rolled back is refreshed
+    with the next commit: harmless)."""
+    waiting = getattr(_pending, "marks", None)
+    if waiting is None:
+        waiting = _pending.marks = {"officials": set(), "agencies": set(), "registrations": set()}
+    waiting["officials"].update(pk for pk in officials if pk is not None)
+    waiting["agencies"].update(pk for pk in agencies if pk is not None)
+    waiting["registrations"].update(pk for pk in registrations if pk is not None)
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    marks = getattr(_pending, "marks", None)
+    if not marks or not any(marks.values()):
+        return
+    _pending.marks = None
+    from .tasks import refresh_stale
+
+    refresh_stale.delay(
+        officials=sorted(marks["officials"]),
+        agencies=sorted(marks["agencies"]),
+        registrations=sorted(marks["registrations"]),
+    )
+
+
+def summaries_refresh_stale(*, officials=(), agencies=(), registrations=()) -> int:
+    """What the task does with the marks: find the agencies concerned and rebuild their rows."""
+    from lms.training.models import Registration
+
+    officials = set(officials)
+    agency_ids = set(agencies)
+    for official_id, agency_id in Registration.objects.filter(
+        pk__in=list(registrations)
+    ).values_list("official_id", "agency_id"):
+        officials.add(official_id)
+        agency_ids.add(agency_id)
+    today = timezone.localdate()
+    resolver = Resolver(today)
+    targets = agencies_of_officials(officials, today=today)
+    for agency_id, path in Agency.objects.filter(pk__in=list(agency_ids)).values_list("pk", "path"):
+        targets.add(resolver.resolve(agency_id, path)[0])
+    if not targets:
+        return 0
+    return summaries_refresh(agency_ids=targets, today=today)
