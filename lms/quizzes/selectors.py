@@ -12,6 +12,7 @@ from lms.core.access import has_role, scope_q
 from lms.core.models import Role
 
 from .models import (
+    SHOWN_FIELDS,
     Grading,
     Question,
     QuestionKind,
@@ -46,6 +47,19 @@ def result_sitting(*, official, quiz: Quiz) -> Sitting | None:
     if quiz.grading == Grading.LAST:
         return finished.order_by("-attempt").first()
     return finished.order_by(F("percent").desc(nulls_last=True), "-attempt").first()
+
+
+def result_of(sittings: Iterable[Sitting], *, quiz: Quiz) -> Sitting | None:
+    """``result_sitting`` among sittings already read (all of one official's at ``quiz``)."""
+    finished = [s for s in sittings if s.state == SittingState.FINISHED]
+    if not finished:
+        return None
+    if quiz.grading == Grading.LAST:
+        return max(finished, key=lambda s: s.attempt)
+    return max(
+        finished,
+        key=lambda s: (s.percent is not None, s.percent or 0, s.attempt),
+    )
 
 
 def quiz_passed(*, official, quiz: Quiz) -> bool:
@@ -88,9 +102,9 @@ def unanswered_count(sitting: Sitting) -> int:
 
 def sitting_responses(sitting: Sitting) -> list[Response]:
     """The attempt's responses in order, with the question and choices it showed: 2 queries."""
-    responses = list(
-        Response.objects.filter(sitting=sitting).select_related("question").order_by("order", "pk")
-    )
+    # The pages show the question as the attempt froze it (Response.shown): the bank row is
+    # not read, each response carries a light copy built from its snapshot.
+    responses = list(Response.objects.filter(sitting=sitting).order_by("order", "pk"))
     ids = [r.pk for r in responses]
     chosen: dict[int, set[int]] = defaultdict(set)
     for rid, cid in ResponseChoice.objects.filter(response_id__in=ids).values_list(
@@ -98,7 +112,12 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
     ):
         chosen[rid].add(cid)
     for r in responses:
-        r.question = r.shown_question()
+        r.sitting = sitting  # the rules read the sitting (and its official) of a response
+        r.question = Question(
+            pk=r.question_id,
+            points=r.points,
+            **{name: r.shown.get(name, "") for name in SHOWN_FIELDS},
+        )
         choices = r.shown_choices()
         r.chosen_ids = chosen.get(r.pk, set())
         r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]

@@ -8,7 +8,7 @@ import random
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -431,17 +431,25 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
 
 
 def _draw_question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
+    """The quiz's own questions in order, then each draw's random pick: three queries at most
+    (the pools of every draw are read together)."""
     ids = list(quiz.quiz_questions.order_by("order", "pk").values_list("question_id", flat=True))
+    draws = list(quiz.draws.select_related("category").order_by("order", "pk"))
+    if not draws:
+        return ids
+    where = Q()
+    for draw in draws:
+        path = draw.category.path
+        where |= Q(category__path=path) | Q(category__path__startswith=path + "/")
+    bank = list(Question.objects.filter(where).values_list("pk", "category__path"))
     chosen = set(ids)
-    for draw in quiz.draws.select_related("category").order_by("order", "pk"):
-        pool = list(
-            Question.objects.filter(
-                Q(category__path=draw.category.path)
-                | Q(category__path__startswith=draw.category.path + "/")
-            )
-            .exclude(pk__in=chosen)
-            .values_list("pk", flat=True)
-        )
+    for draw in draws:
+        path = draw.category.path
+        pool = [
+            pk
+            for pk, cat in bank
+            if pk not in chosen and (cat == path or cat.startswith(path + "/"))
+        ]
         picked = rng.sample(pool, min(draw.count, len(pool)))
         ids.extend(picked)
         chosen.update(picked)
@@ -465,16 +473,17 @@ def sitting_start(
         )
     now = _now(now)
     rng = rng or random.SystemRandom()
-    open_sitting = Sitting.objects.filter(
-        quiz=quiz, official=official, state=SittingState.IN_PROGRESS
-    ).first()
-    if open_sitting is not None:
-        open_sitting = sitting_close_if_expired(sitting=open_sitting, now=now)
+    # The attempt in progress (if any) and the last attempt number, in one query.
+    mine = Sitting.objects.filter(quiz=quiz, official=official).aggregate(
+        n=Max("attempt"), open=Max("pk", filter=Q(state=SittingState.IN_PROGRESS))
+    )
+    used = mine["n"] or 0
+    if mine["open"] is not None:
+        open_sitting = sitting_close_if_expired(
+            sitting=Sitting.objects.get(pk=mine["open"]), now=now
+        )
         if open_sitting.state == SittingState.IN_PROGRESS:
             return open_sitting
-    used = (
-        Sitting.objects.filter(quiz=quiz, official=official).aggregate(n=Max("attempt"))["n"] or 0
-    )
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise QuizError(_("You have used all attempts allowed for this quiz."))
     # A course's final quiz waits for the course's lessons (courses sit above quizzes).
@@ -512,6 +521,7 @@ def sitting_start(
                 deadline=deadline,
                 pass_mark=quiz.pass_mark,
                 feedback_mode=quiz.feedback_mode,
+                max_score=sum((questions[qid].points for qid in question_ids), Decimal(0)),
             )
             responses = []
             for order, qid in enumerate(question_ids):
@@ -547,8 +557,6 @@ def sitting_start(
                     )
                 )
             Response.objects.bulk_create(responses)
-            sitting.max_score = sum((r.points for r in responses), Decimal(0))
-            sitting.save(update_fields=["max_score"])
     except IntegrityError:
         # Another tab started the same attempt a moment ago: use that one.
         existing = Sitting.objects.filter(
@@ -589,15 +597,34 @@ def _lock(sitting: Sitting) -> Sitting:
     return Sitting.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=sitting.pk)
 
 
-def _apply_answers(
-    sitting: Sitting, answers: Mapping[int, Iterable[str]], now, only=None
-) -> list[Response]:
-    """Store raw answers (response id -> submitted values) on unlocked responses."""
-    ids = [int(k) for k in answers if only is None or int(k) in only]
-    if not ids:
-        return []
-    responses = list(Response.objects.filter(sitting=sitting, pk__in=ids, checked=False))
-    link_rows, relinked, text_rows = [], [], []
+def _update_responses(responses: list[Response], names: list[str]) -> None:
+    """Write ``names`` of each response: one parameterised UPDATE run for all rows at once.
+
+    Django's bulk_update builds a CASE expression per field and row, which costs more to
+    compile than the statement costs to run; this is the same write, prepared once."""
+    if not responses or not names:
+        return
+    fields = [Response._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Response._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(Response._meta.pk.column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.pk]
+        for r in responses
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _set_answers(
+    responses: list[Response], answers: Mapping[int, Iterable[str]], now
+) -> dict[int, list[int]]:
+    """Store raw answers on ``responses`` in memory; the chosen choice ids of the choice
+    questions among them (response id -> ids, every one of them relinked), nothing saved."""
+    picked_by: dict[int, list[int]] = {}
     for response in responses:
         values = [
             str(v)
@@ -613,10 +640,7 @@ def _apply_answers(
                     picked.append(int(value))
             if kind == QuestionKind.SINGLE:
                 picked = picked[:1]
-            relinked.append(response.pk)
-            link_rows.extend(
-                ResponseChoice(response_id=response.pk, choice_id=cid) for cid in picked
-            )
+            picked_by[response.pk] = picked
             response.answered_at = now if picked else None
         elif kind == QuestionKind.MATCHING:
             pairs = _matching_pairs(response, values)
@@ -630,12 +654,37 @@ def _apply_answers(
                 text = ""
             response.text_answer = text[:20000]
             response.answered_at = now if text.strip() else None
-        text_rows.append(response)
-    if relinked:
-        ResponseChoice.objects.filter(response_id__in=relinked).delete()
-    if link_rows:
-        ResponseChoice.objects.bulk_create(link_rows)
-    Response.objects.bulk_update(text_rows, ["text_answer", "answered_at"])
+    return picked_by
+
+
+def _save_choices(picked_by: dict[int, list[int]]) -> None:
+    """Replace the chosen choices of the responses in ``picked_by``: two statements at most."""
+    if not picked_by:
+        return
+    ResponseChoice.objects.filter(response_id__in=list(picked_by)).delete()
+    rows = [
+        ResponseChoice(response_id=rid, choice_id=cid)
+        for rid, picked in picked_by.items()
+        for cid in picked
+    ]
+    if rows:
+        ResponseChoice.objects.bulk_create(rows)
+
+
+def _posted(sitting: Sitting, answers: Mapping[int, Iterable[str]], only=None) -> list[int]:
+    return [int(k) for k in answers if only is None or int(k) in only]
+
+
+def _apply_answers(
+    sitting: Sitting, answers: Mapping[int, Iterable[str]], now, only=None
+) -> list[Response]:
+    """Store raw answers (response id -> submitted values) on unlocked responses."""
+    ids = _posted(sitting, answers, only)
+    if not ids:
+        return []
+    responses = list(Response.objects.filter(sitting=sitting, pk__in=ids, checked=False))
+    _save_choices(_set_answers(responses, answers, now))
+    _update_responses(responses, ["text_answer", "answered_at"])
     return responses
 
 
@@ -740,17 +789,28 @@ def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decim
     return Decimal(0)
 
 
-def _mark_responses(sitting: Sitting, responses: list[Response]) -> None:
-    """Automatic marking of ``responses`` (questions selected): sets score, not saved."""
+def _mark_responses(
+    sitting: Sitting, responses: list[Response], chosen: dict[int, list[int]] | None = None
+) -> None:
+    """Automatic marking of ``responses`` (questions selected): sets score, not saved.
+
+    ``chosen`` gives the chosen choice ids already known (response id -> ids); the others are
+    read in one query."""
     if not responses:
         return
-    chosen: dict[int, list[int]] = {}
-    for rid, cid in (
-        ResponseChoice.objects.filter(response__in=responses)
-        .order_by("pk")
-        .values_list("response_id", "choice_id")
-    ):
-        chosen.setdefault(rid, []).append(cid)
+    chosen = dict(chosen or {})
+    unknown = [
+        r.pk
+        for r in responses
+        if r.pk not in chosen and r.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+    ]
+    if unknown:
+        for rid, cid in (
+            ResponseChoice.objects.filter(response_id__in=unknown)
+            .order_by("pk")
+            .values_list("response_id", "choice_id")
+        ):
+            chosen.setdefault(rid, []).append(cid)
     for response in responses:
         fraction = _fraction_for(response, chosen.get(response.pk, []), sitting.quiz.partial_credit)
         response.score = (
@@ -758,8 +818,9 @@ def _mark_responses(sitting: Sitting, responses: list[Response]) -> None:
         )
 
 
-def _finish(sitting: Sitting, responses: list[Response], now) -> None:
-    """Totals, pass/fail and the signal, once every response has a score."""
+def _finish(sitting: Sitting, responses: list[Response], now, also=()) -> None:
+    """Totals, pass/fail and the signal, once every response has a score (one UPDATE, with the
+    fields named in ``also`` set by the caller)."""
     score = sum((r.score or Decimal(0) for r in responses), Decimal(0))
     maximum = sum((r.points for r in responses), Decimal(0))
     sitting.score = score
@@ -770,37 +831,66 @@ def _finish(sitting: Sitting, responses: list[Response], now) -> None:
     sitting.passed = sitting.percent >= sitting.pass_mark
     sitting.state = SittingState.FINISHED
     sitting.finished_at = sitting.finished_at or now
-    sitting.save(update_fields=["score", "max_score", "percent", "passed", "state", "finished_at"])
+    sitting.save(
+        update_fields=[
+            "score",
+            "max_score",
+            "percent",
+            "passed",
+            "state",
+            "finished_at",
+            *also,
+        ]
+    )
     sitting_finished.send(sender=Sitting, sitting=sitting)
 
 
 def sitting_submit(
-    *, sitting: Sitting, answers: Mapping[int, Iterable[str]] | None = None, now=None
+    *,
+    sitting: Sitting,
+    answers: Mapping[int, Iterable[str]] | None = None,
+    now=None,
+    all_answered: bool = False,
 ) -> Sitting:
     """Submit once: a second submit (double click, second tab) returns the same result.
 
     The row lock makes concurrent submits wait; the state check makes the later one a no-op.
     Past the deadline, the answers sent with the submit are ignored and the time recorded is
-    the deadline."""
+    the deadline. With ``all_answered``, a sitting left with unanswered questions is not
+    submitted: the answers are saved and the sitting returned still open, its ``unanswered``
+    attribute giving how many questions are left.
+
+    One pass over the attempt: its responses are read once, the answers stored, marked and
+    written back in one UPDATE, the sitting in another."""
     now = _now(now)
     with transaction.atomic():
         locked = _lock(sitting)
         if locked.state != SittingState.IN_PROGRESS:
             return locked
         late = bool(locked.deadline and now > locked.deadline)
-        if answers and not late:
-            _apply_answers(locked, answers, now)
-        locked.submitted_at = locked.deadline if late else now
         responses = list(Response.objects.filter(sitting=locked))
-        _mark_responses(locked, [r for r in responses if not r.checked])
-        Response.objects.bulk_update(responses, ["score"])
+        picked_by: dict[int, list[int]] = {}
+        given: list[Response] = []
+        if answers and not late:
+            posted = set(_posted(locked, answers))
+            given = [r for r in responses if r.pk in posted and not r.checked]
+            picked_by = _set_answers(given, answers, now)
+            _save_choices(picked_by)
+        answer_fields = ["text_answer", "answered_at"] if given else []
+        if all_answered and not late:
+            locked.unanswered = sum(1 for r in responses if r.answered_at is None)
+            if locked.unanswered:
+                _update_responses(given, answer_fields)
+                return locked
+        locked.submitted_at = locked.deadline if late else now
+        _mark_responses(locked, [r for r in responses if not r.checked], picked_by)
+        _update_responses(responses, [*answer_fields, "score"])
         if any(r.score is None for r in responses):
             locked.state = SittingState.NEEDS_MARKING
             locked.score = sum((r.score for r in responses if r.score is not None), Decimal(0))
             locked.save(update_fields=["state", "submitted_at", "score"])
         else:
-            locked.save(update_fields=["submitted_at"])
-            _finish(locked, responses, now)
+            _finish(locked, responses, now, also=["submitted_at"])
     return locked
 
 

@@ -95,7 +95,7 @@ def quiz_detail(request, slug):
                 sittings[i] = services.sitting_close_if_expired(sitting=sitting)
     open_sitting = next((s for s in sittings if s.is_open), None)
     left = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(sittings))
-    counted = selectors.result_sitting(official=official, quiz=quiz) if official else None
+    counted = selectors.result_of(sittings, quiz=quiz)
     from lms.courses.selectors import final_quiz_refusal  # courses sit above quizzes
 
     locked = None if open_sitting else final_quiz_refusal(official=official, quiz=quiz)
@@ -187,18 +187,17 @@ def sitting_submit(request, pk):
     page's script asks in the browser and sends ``confirm``; this step serves without it)."""
     sitting = request.permission_object
     answers = _answers(request.POST)
-    if request.POST.get("confirm") != "1":
-        sitting = services.response_save(sitting=sitting, answers=answers)
-        if not sitting.is_open:
-            return redirect("quizzes:sitting_result", pk=sitting.pk)
-        unanswered = selectors.unanswered_count(sitting)
-        if unanswered:
-            return render(
-                request,
-                "quizzes/sitting_confirm.html",
-                {"sitting": sitting, "quiz": sitting.quiz, "unanswered": unanswered},
-            )
-    services.sitting_submit(sitting=sitting, answers=answers)
+    # One transaction: the answers are saved, and the attempt submitted unless questions are
+    # left unanswered without the confirmation.
+    sitting = services.sitting_submit(
+        sitting=sitting, answers=answers, all_answered=request.POST.get("confirm") != "1"
+    )
+    if sitting.is_open:
+        return render(
+            request,
+            "quizzes/sitting_confirm.html",
+            {"sitting": sitting, "quiz": sitting.quiz, "unanswered": sitting.unanswered},
+        )
     return redirect("quizzes:sitting_result", pk=sitting.pk)
 
 

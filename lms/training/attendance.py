@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -203,33 +203,61 @@ def attendance_arrive(
     by,
     at: datetime.datetime | None = None,
 ) -> ArrivalResult:
-    """An official arrives (QR, card): present or late; a second arrival keeps the first time."""
+    """An official arrives (QR, card): present or late; a second arrival keeps the first time.
+
+    The burst of the day is first arrivals: the row and its history entry are inserted at once
+    in one short transaction (two INSERTs, no read before), the (day, registration) unique
+    constraint refusing a second row. Only when it does (a repeat, a double tap, a row the
+    trainer made first) is the existing row read, and changed through ``attendance_mark``."""
+    _check_open(day)
+    if registration.session_id != day.session_id:
+        raise AttendanceError(_("This official is not registered for this session."))
     at = at or timezone.now()
+    status = arrival_status(day=day, at=at)
+    if registration.status not in REGISTER_ON_ATTENDANCE:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    day=day,
+                    registration=registration,
+                    status=status,
+                    method=method,
+                    marked_by=by,
+                    marked_at=at,
+                )
+                _change(attendance, old="", by=by, method=method, at=at)
+        except IntegrityError:
+            pass  # the row is there already: read it below
+        else:
+            return ArrivalResult(attendance, already=False)
     existing = Attendance.objects.filter(day=day, registration=registration).first()
     if existing is not None and existing.status in ATTENDED_STATUSES:
         return ArrivalResult(existing, already=True)
     result = attendance_mark(
-        day=day,
-        registration=registration,
-        status=arrival_status(day=day, at=at),
-        method=method,
-        by=by,
-        at=at,
+        day=day, registration=registration, status=status, method=method, by=by, at=at
     )
     # A concurrent arrival may have won the race: then this one is the repeat.
     return ArrivalResult(result.attendance, already=not result.changed)
 
 
-def registration_for_checkin(*, day: SessionDay, official: Official | None) -> Registration | None:
-    if official is None:
+def registration_for_checkin(*, day: SessionDay, user) -> Registration | None:
+    """The user's registration on the day's roster, with its official, in one query.
+
+    The same test as the ``training.checkin_self`` rule (an official on the roster), made once
+    for the check-in burst instead of a rule check followed by this read."""
+    if not getattr(user, "is_authenticated", False):
         return None
-    return (
+    rows = list(
         Registration.objects.filter(
-            session_id=day.session_id, official=official, status__in=ROSTER_STATUSES
+            session_id=day.session_id, official__user=user, status__in=ROSTER_STATUSES
         )
-        .select_related("session")
-        .first()
+        .select_related("official")
+        .order_by()[:1]
     )
+    registration = rows[0] if rows else None
+    if registration is not None:
+        registration.session = day.session
+    return registration
 
 
 # --- walk-ins -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Assignment, Official
-from lms.core.access import can, is_platform_admin, require, scope_q
+from lms.core.access import is_platform_admin, require, scope_q
 from lms.core.models import Role
 from lms.core.text import fold, parse_id
 
@@ -35,7 +35,6 @@ from .models import (
     TrainingSession,
     WalkIn,
 )
-from .rules import _official
 
 
 def _day(session_pk: int, day_pk: int) -> SessionDay:
@@ -244,7 +243,8 @@ def checkin_view(request, pk, day_pk, token):
     is checked on every request, the confirmation and the login in between included: it is
     accepted within its own 60 seconds only, never remembered beyond them.
     """
-    day = _day(pk, day_pk)
+    # The check-in pages show the session's title and venue: no host agency to join.
+    day = get_object_or_404(SessionDay.objects.select_related("session"), pk=day_pk, session_id=pk)
     try:
         checkin.checkin_token_verify(token=token, day=day)
     except checkin.TokenError as exc:
@@ -261,26 +261,19 @@ def checkin_view(request, pk, day_pk, token):
             "date": formats.date_format(day.date, "SHORT_DATE_FORMAT")
         }
         return _refuse(request, day, message, status=403)
-    if not can(request.user, "training.checkin_self", session):
+    # One query stands for the "training.checkin_self" rule and reads the registration to mark.
+    registration = svc.registration_for_checkin(day=day, user=request.user)
+    if registration is None:
         return _refuse(
             request,
             day,
             _("You are not on the list of participants of this session. Please see the trainer."),
             status=403,
         )
-    # The rule above looked the official up and kept it on the user: no second query.
-    registration = svc.registration_for_checkin(day=day, official=_official(request.user))
-    if registration is None:  # cancelled between the rule and here
-        return _refuse(
-            request,
-            day,
-            _("You are not on the list of participants of this session. Please see the trainer."),
-            status=403,
-        )
-    registration.session = session
     context = {"day": day, "session": session, "registration": registration, "token": token}
     if request.method == "POST":
-        # attendance_arrive reads the existing row itself: an earlier check-in is kept as is.
+        # attendance_arrive inserts the row, or reads the existing one: an earlier check-in is
+        # kept as is.
         result = svc.attendance_arrive(
             day=day, registration=registration, method=AttendanceMethod.QR, by=request.user
         )

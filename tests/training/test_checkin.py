@@ -30,9 +30,7 @@ def world(make_user, tree):
 @pytest.fixture(autouse=True)
 def _session_day_is_today(world, monkeypatch):
     """Self check-in is open on the session day only: these tests live on that day."""
-    monkeypatch.setattr(
-        "lms.training.views_attendance.checkin_today", lambda: world["day"].date
-    )
+    monkeypatch.setattr("lms.training.views_attendance.checkin_today", lambda: world["day"].date)
 
 
 def _url(day, token):
@@ -290,18 +288,80 @@ def test_projector_page_and_poll_show_a_fresh_qr(client, world):
 
 
 def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_queries):
-    """The burst of the day: a check-in writes the attendance row and its history, nothing else."""
+    """The burst of the day: the day, the registration, then the attendance row and its history
+    inserted at once (inside the test's transaction, the savepoint around them counts too)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     day = world["day"]
     client.force_login(world["learner"])
     url = _url(day, checkin.checkin_token_issue(day=day))
-    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as queries:
+    client.get(reverse("training:session_list"))  # the user is cached from the first request on
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
         assert client.post(url).status_code == 200
-    assert Attendance.objects.filter(day=day).count() == 1
+    attendance = Attendance.objects.get(day=day)
+    assert attendance.registration == world["registrations"][0]
+    assert attendance.method == AttendanceMethod.QR and attendance.marked_by == world["learner"]
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
-    assert len(writes) == 2 and all("training_attendance" in w for w in writes)
+    assert len(writes) == 2 and "training_attendance" in writes[0]
+    assert "training_attendancechange" in writes[1]
+    change = AttendanceChange.objects.get(attendance=attendance)
+    assert (change.old_status, change.new_status) == ("", attendance.status)
+
+
+def test_repeated_scan_is_told_already_and_writes_nothing(
+    client, world, django_assert_max_num_queries
+):
+    """A second scan (double tap, second phone) is refused by the unique constraint, then read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = world["day"]
+    client.force_login(world["learner"])
+    url = _url(day, checkin.checkin_token_issue(day=day))
+    first = client.post(url)
+    assert first.status_code == 200
+    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as queries:
+        again = client.post(url)
+    hhmm = timezone.localtime(Attendance.objects.get(day=day).marked_at).strftime("%H:%M")
+    assert again.status_code == 200 and "message-success" in _text(again)
+    assert _has(again, gettext("You already checked in at %(time)s.") % {"time": hhmm})
+    assert Attendance.objects.filter(day=day).count() == 1
+    assert AttendanceChange.objects.filter(attendance__day=day).count() == 1
+    assert not [q for q in queries if q["sql"].startswith(("UPDATE", "DELETE"))]
+
+
+def test_invited_official_checking_in_is_registered_on_the_spot(client, world):
+    """An invitee who turns up is registered by the check-in (the slower, rarer path)."""
+    from lms.training.models import RegistrationStatus
+
+    registration = world["registrations"][0]
+    registration.status = RegistrationStatus.INVITED
+    registration.save(update_fields=["status"])
+    client.force_login(world["learner"])
+    day = world["day"]
+    assert client.post(_url(day, checkin.checkin_token_issue(day=day))).status_code == 200
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.REGISTERED
+    assert Attendance.objects.filter(day=day, registration=registration).count() == 1
+
+
+def test_scan_after_the_trainer_marked_absent_turns_it_into_an_arrival(client, world):
+    from lms.training.attendance import attendance_mark
+
+    day = world["day"]
+    registration = world["registrations"][0]
+    attendance_mark(
+        day=day, registration=registration, status="absent", method="trainer", by=world["trainer"]
+    )
+    client.force_login(world["learner"])
+    response = client.post(_url(day, checkin.checkin_token_issue(day=day)))
+    assert response.status_code == 200
+    attendance = Attendance.objects.get(day=day, registration=registration)
+    assert attendance.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+    assert attendance.method == AttendanceMethod.QR
+    changes = AttendanceChange.objects.filter(attendance=attendance).order_by("pk")
+    assert [c.old_status for c in changes] == ["", "absent"]
 
 
 def test_qr_code_of_another_day_is_refused(client, world):
