@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# `make bench BENCH_DB=pg` (PostgreSQL + Redis) or BENCH_DB=both; BENCH_ARGS="--only home,lessons"
+BENCH_DB ?= sqlite
+BENCH_ARGS ?=
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
@@ -71,7 +74,7 @@ browser:
 ## Throughput ratios against a bare Django view, served by gunicorn in the same run.
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.run --db $(BENCH_DB) $(BENCH_ARGS)
 
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

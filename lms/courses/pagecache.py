@@ -25,8 +25,6 @@ import functools
 import logging
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +35,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from wagtail.models import Page
 
@@ -44,13 +43,14 @@ from lms.core.access import can
 from lms.core.context_processors import nav_flags
 
 from . import cachekeys, selectors
+from .memo import memo
 from .models import Enrolment, LessonPage, LessonProgress
+from .outline import lesson_outline
 from .services import lesson_mark_seen
 
 logger = logging.getLogger(__name__)
 
 PAGE_CACHE_SECONDS = 3600
-MEMO_ENTRIES = 1024
 # The learner's parts of the page, in the order the skeleton may hold them.
 SLOTS = ("csrf", "user", "lesson_done", "outline")
 NAV_FLAGS = ("is_trainer", "is_secretary", "is_steering", "is_editor")
@@ -98,36 +98,7 @@ class _SkeletonUser:
         self.display_name = display_name
 
 
-class _Memo:
-    """This process's copy of cache entries whose key names a generation: such an entry never
-    changes (a change makes a new generation, so new keys), so it is safe to keep in memory and
-    saves a read of the shared cache on every request. Least recently used entries go first."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: str, value) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_memo = _Memo(MEMO_ENTRIES)
+_memo = memo
 
 
 def _shared_or_memo(key: str):
@@ -366,22 +337,20 @@ def serve_lesson(request) -> HttpResponse | None:
             return None
         cache.set(skeleton_key, skeleton, PAGE_CACHE_SECONDS)
         _memo.put(skeleton_key, skeleton)
-    outline_key = cachekeys.outline_html_key(
-        stamp, route["course_id"], route["lesson_id"], learner.done, language, learner.marks
+    course_id = route["course_id"]
+
+    def outline_of():
+        course = selectors.course_at_pk(course_id)
+        return selectors.cached_course_outline(course, stamp) if course else []
+
+    outline_html = lesson_outline(
+        outline_of,
+        stamp=stamp,
+        course_id=course_id,
+        lesson_id=route["lesson_id"],
+        done=learner.done,
+        marks=learner.marks,
     )
-    outline_html = _shared_or_memo(outline_key)
-    if outline_html is None:
-        course = selectors.course_at_pk(route["course_id"])
-        if course is None:
-            return None
-        outline_html = selectors.lesson_outline_html(
-            course=course,
-            lesson_id=route["lesson_id"],
-            done=learner.done,
-            stamp=stamp,
-            marks=learner.marks,
-        )
-        _memo.put(outline_key, outline_html)
     values = {
         "csrf": get_token(request).encode(),
         "user": escape(user.display_name).encode(),
@@ -395,6 +364,65 @@ def serve_lesson(request) -> HttpResponse | None:
     return HttpResponse(_fill(skeleton.page, values))
 
 
+# Pages that show an anonymous visitor nothing but what was published (and the CSRF token of the
+# language switch), so they can be kept whole per URL, language and generation.
+ANONYMOUS_PAGE_TYPES = frozenset({"core.homepage", "core.standardpage"})
+# Pending messages (the logout notice, ...) live in this cookie: such a visit renders afresh.
+ANONYMOUS_SKIP_COOKIE = "messages"
+TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def anonymous_key(request, stamp: str) -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return f"courses:anonymous-page:{stamp}:{request.get_host()}:{request.path}:{language}"
+
+
+def serve_anonymous(request, stamp: str) -> HttpResponse | None:
+    """A visitor without a session: the published page from the cache, with a fresh CSRF token
+    where the page has one (and the cookie that goes with it, set by the CSRF middleware)."""
+    entry = _shared_or_memo(anonymous_key(request, stamp))
+    if entry is None:
+        return None
+    parts, content_type = entry
+    values = {"csrf": get_token(request).encode()} if len(parts) > 1 else {}
+    response = HttpResponse(_fill(parts, values), content_type=content_type)
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def remember_anonymous(request, response, stamp: str) -> None:
+    """After the slow path answered a visitor without a session: keep the page if it is one of
+    ``ANONYMOUS_PAGE_TYPES`` rendered for nobody in particular (no cookie set, no session
+    written), its CSRF token (if any) turned into a slot."""
+    page = (getattr(response, "context_data", None) or {}).get("page")
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or getattr(request, "is_preview", False)
+        or getattr(page, "_meta", None) is None
+        or page._meta.label_lower not in ANONYMOUS_PAGE_TYPES
+        or getattr(getattr(request, "session", None), "modified", False)
+        or getattr(request, "user", None) is None
+        or request.user.is_authenticated
+    ):
+        return
+    html = response.content.decode(response.charset)
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        tokens = set(TOKEN_FIELD.findall(html))
+        if len(tokens) != 1:
+            return  # a token the slot cannot be put in for: render it afresh each time
+        nonce = secrets.token_hex(8)
+        html = html.replace(tokens.pop(), f"lmsslot{nonce}csrfx")
+        parts = _split(html, nonce)
+    else:
+        parts = (html.encode(),)
+    entry = (parts, response["Content-Type"])
+    key = anonymous_key(request, stamp)
+    cache.set(key, entry, PAGE_CACHE_SECONDS)
+    _memo.put(key, entry)
+
+
 class LessonPageMiddleware:
     """Put after the session, locale, CSRF, authentication, messages and clickjacking middleware,
     which run on its responses too."""
@@ -406,10 +434,17 @@ class LessonPageMiddleware:
         if (
             request.method == "GET"
             and not request.META.get("QUERY_STRING")
-            and settings.SESSION_COOKIE_NAME in request.COOKIES
             and "HTTP_HX_REQUEST" not in request.META
         ):
-            response = serve_lesson(request)
-            if response is not None:
+            if settings.SESSION_COOKIE_NAME in request.COOKIES:
+                response = serve_lesson(request)
+                if response is not None:
+                    return response
+            elif ANONYMOUS_SKIP_COOKIE not in request.COOKIES:
+                stamp = cachekeys.page_stamp()
+                response = serve_anonymous(request, stamp)
+                if response is None:
+                    response = self.get_response(request)
+                    remember_anonymous(request, response, stamp)
                 return response
         return self.get_response(request)

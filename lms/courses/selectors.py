@@ -334,16 +334,18 @@ def render_lesson_outline(*, outline, lesson_id: int, done, marks=None) -> str:
 
 
 def lesson_outline_html(*, course, lesson_id: int, done, stamp: str, marks=None) -> str:
-    """``render_lesson_outline`` from the cache: learners with the same marks share it."""
-    key = cachekeys.outline_html_key(
-        stamp, course.pk, lesson_id, done, translation.get_language() or "", marks
+    """The sidebar as ``render_lesson_outline`` renders it, put together from parts rendered once
+    (see lms/courses/outline.py): learners' marks vary without end, the parts do not."""
+    from .outline import lesson_outline
+
+    return lesson_outline(
+        lambda: cached_course_outline(course, stamp),
+        stamp=stamp,
+        course_id=course.pk,
+        lesson_id=lesson_id,
+        done=done,
+        marks=marks,
     )
-    html = cache.get(key)
-    if html is None:
-        outline = cached_course_outline(course, stamp)
-        html = render_lesson_outline(outline=outline, lesson_id=lesson_id, done=done, marks=marks)
-        cache.set(key, html, OUTLINE_CACHE_SECONDS)
-    return html
 
 
 def render_lesson_done(*, request, lesson, is_done: bool, completed: bool) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 QUIZ_LEARNERS = 20
 CHECKIN_OFFICIALS = 300
+READERS = 200
 # BENCH_VAR lets a second bench run use its own folder (the default is var/bench).
 OUT = Path(os.environ.get("BENCH_VAR") or Path(__file__).resolve().parents[2] / "var" / "bench")
 
@@ -123,6 +124,72 @@ def prepare() -> None:
     print(f"BENCH checkin_session={session.pk}")
     print(f"BENCH checkin_day={day.pk}")
     openbadges_prepare(people[0][1], agency)
+    readers_prepare(agency)
+
+
+def readers_prepare(agency, count: int = READERS) -> None:
+    """Many learners reading many lessons: ``count`` officials enrolled in every published course,
+    each with some lessons already done (so their outlines differ), and the file the wrk script
+    reads (tests/bench/readers.lua): one line per learner, its session key then the lesson URLs it
+    goes through, in its own order."""
+    import random
+
+    from lms.courses.models import CoursePage, Enrolment, LessonPage, LessonProgress
+
+    courses = list(CoursePage.objects.live().order_by("path"))
+    lessons = {
+        course.pk: list(LessonPage.objects.live().descendant_of(course).order_by("path"))
+        for course in courses
+    }
+    courses = [c for c in courses if lessons[c.pk]]
+    if not courses:
+        return
+    people = _officials_with_sessions("benchr", count, agency)
+    rng = random.Random(12)
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(official=o, course=c, agency=agency, source="assigned")
+            for _, o, _ in people
+            for c in courses
+        ]
+    )
+    done = []
+    for _, official, _ in people:
+        for course in courses:
+            for lesson in lessons[course.pk]:
+                if rng.random() < 0.3:
+                    done.append(
+                        LessonProgress(
+                            official=official,
+                            lesson=lesson,
+                            course=course,
+                            completed_at=timezone_now(),
+                        )
+                    )
+    LessonProgress.objects.bulk_create(done, ignore_conflicts=True)
+    urls = [lesson.url for course in courses for lesson in lessons[course.pk]]
+    lines = []
+    for _, _, cookie in people:
+        mine = list(urls)
+        rng.shuffle(mine)
+        lines.append(readers_line(cookie, mine))
+    (OUT / "readers.txt").write_text("".join(lines))
+    print(f"BENCH readers={len(lines)}")
+    print(f"BENCH reader_lessons={len(urls)}")
+    print(f"BENCH reader_courses={len(courses)}")
+
+
+def readers_line(session_key: str, urls: list[str]) -> str:
+    """One learner's line of readers.txt (what tests/bench/readers.lua parses)."""
+    if not session_key or any(c.isspace() for c in session_key + "".join(urls)):
+        raise ValueError("session keys and URLs must have no spaces")
+    return " ".join([session_key, *urls]) + "\n"
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def openbadges_prepare(official, agency) -> None:

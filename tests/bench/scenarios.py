@@ -1,4 +1,9 @@
-"""Scenarios driven from Python with many simultaneous clients (httpx in threads)."""
+"""Scenarios driven from Python with many simultaneous clients (httpx in threads).
+
+Each returns, besides its figures, its ``pattern`` (threads, jobs, requests per job): run against
+the bare view by ``client_ceiling``, it gives the rate this client can reach at all on this
+machine, printed beside the result.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.bench.run import VAR, shell_facts
+from tests.bench import run
+from tests.bench.run import shell_facts
 
 
 def _client(base: str, session_key: str):
@@ -38,20 +44,24 @@ def p95(samples: list[float]) -> float:
 
 
 class _Tally:
-    """Thread-safe latencies and counters."""
+    """Thread-safe latencies (all, and per step when named) and counters."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies: list[float] = []
+        self.steps: dict[str, list[float]] = {}
         self.counts: Counter = Counter()
 
-    def timed(self, fn, *a, **kw):
+    def timed(self, fn, *a, step: str = "", **kw):
         t = time.perf_counter()
         try:
             return fn(*a, **kw)
         finally:
+            ms = (time.perf_counter() - t) * 1000
             with self.lock:
-                self.latencies.append((time.perf_counter() - t) * 1000)
+                self.latencies.append(ms)
+                if step:
+                    self.steps.setdefault(step, []).append(ms)
 
     def add(self, key, n: int = 1):
         with self.lock:
@@ -84,7 +94,7 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
     quiz, start (POST, redirect), load the page of 20 questions, submit answers to all of them
     (POST to the form's submit action, redirect), read the result. Errors are counted by step
     and status; a learner who hits one goes on with the next attempt."""
-    sessions = json.loads((VAR / "quiz_sessions.json").read_text())
+    sessions = json.loads((run.VAR / "quiz_sessions.json").read_text())
     slug = facts["quiz_slug"]
     tally = _Tally()
     rng = random.Random(20)
@@ -112,7 +122,7 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
         if len(data["present"]) != 20 or len(data) != 21:
             tally.add(f"page with {len(data['present'])} questions, {len(data) - 1} answered")
         data["csrfmiddlewaretoken"] = [csrf]
-        r = tally.timed(client.post, action, data=data)
+        r = tally.timed(client.post, action, data=data, step="submit")
         if (
             r.status_code != 302
             or r.headers.get("location") != f"/quizzes/sittings/{sitting}/result/"
@@ -150,8 +160,14 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
         "attempts_per_s": counts["attempts"] / elapsed,
         "requests_per_s": len(tally.latencies) / elapsed,
         "p95_ms": p95(tally.latencies),
+        "submit_median_ms": statistics.median(tally.steps.get("submit") or [0.0]),
         "errors": counts["errors"],
         "error_detail": detail,
+        "pattern": {
+            "threads": len(sessions),
+            "jobs": len(sessions),
+            "requests_per_job": 5 * rounds,
+        },
     }
 
 
@@ -211,8 +227,8 @@ def checkin_burst(
 
     lost = officials with no attendance row at the end (must be 0); lost after success = those
     the server told "checked in" who have no row (must never happen); doubled = extra rows."""
-    sessions = json.loads((VAR / "checkin_sessions.json").read_text())
-    usernames = json.loads((VAR / "checkin_users.json").read_text())
+    sessions = json.loads((run.VAR / "checkin_sessions.json").read_text())
+    usernames = json.loads((run.VAR / "checkin_users.json").read_text())
     session_id, day_id = int(facts["checkin_session"]), int(facts["checkin_day"])
     secret = shell_facts(
         env, f"from tests.bench.fixtures import checkin_start; checkin_start({day_id})"
@@ -274,6 +290,7 @@ def checkin_burst(
         "refusals": refusals,
         "transport_errors": transport,
         "elapsed_s": elapsed,
+        "pattern": {"threads": concurrency, "jobs": len(jobs), "requests_per_job": 1},
     }
     print(
         f"check-in: {result['requests']} requests in {elapsed:.1f} s; told checked in "
@@ -284,3 +301,29 @@ def checkin_burst(
         flush=True,
     )
     return result
+
+
+def client_ceiling(base: str, *, threads: int, jobs: int, requests_per_job: int) -> float:
+    """Requests/s this client reaches against the bare view with a scenario's pattern: ``jobs``
+    run by ``threads`` threads, each job a fresh client (a new connection, cookies and CSRF token
+    as the scenario's) making ``requests_per_job`` requests, every other one a form POST."""
+    tally = _Tally()
+    form = {"csrfmiddlewaretoken": "", **{f"r{i}": "1" for i in range(20)}}
+
+    def job(_):
+        client, csrf = _client(base, secrets.token_hex(16))
+        with client:
+            for i in range(requests_per_job):
+                if i % 2:
+                    r = client.post("/bench/bare/", data=form | {"csrfmiddlewaretoken": csrf})
+                else:
+                    r = client.get("/bench/bare/")
+                tally.add("ok" if r.status_code == 200 else f"HTTP {r.status_code}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(job, range(jobs)))
+    elapsed = time.perf_counter() - started
+    if tally.counts["ok"] != jobs * requests_per_job:
+        raise RuntimeError(f"client ceiling: the bare view answered {dict(tally.counts)}")
+    return jobs * requests_per_job / elapsed
