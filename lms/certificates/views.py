@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -15,16 +14,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
 
 from lms.agencies.selectors import official_for_user
 from lms.core.access import permission_required
-from lms.core.auth import client_ip
 from lms.core.release import release
 from lms.training.models import TrainingSession
 
-from . import selectors, services
+from . import lookups, selectors, services
 from .codes import normalise
 from .forms import ReissueForm, RevokeForm
 from .models import Certificate, CertificateStatus
@@ -149,17 +145,6 @@ def session_progress(request, pk):
     )
 
 
-def _verify_limited(request) -> bool:
-    return is_ratelimited(
-        request,
-        group="certificate-verify",
-        key=lambda group, req: client_ip(req),
-        rate=settings.CERTIFICATE_VERIFY_RATE,
-        method=ALL,
-        increment=True,
-    )
-
-
 CSRF_SLOT = "\x00csrf\x00"
 VERIFY_HTML_SECONDS = 3600
 
@@ -180,7 +165,7 @@ def verify(request, code):
     For logged-out visitors the rendered page is cached per code, state, language and release
     with a slot for the CSRF token (as lesson pages are, lms/courses/pagecache.py); revocation
     and expiry change the state, so they never show a stale page."""
-    if _verify_limited(request):
+    if lookups.limited(request):
         return render(request, "certificates/verify_limited.html", status=429)
     code = normalise(code)
     data = selectors.verify_data(code) if code else None

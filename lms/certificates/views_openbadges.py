@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
-from django_ratelimit.core import is_ratelimited
 
-from lms.core.auth import client_ip
-
-from . import keys, openbadges, statuslist
+from . import keys, lookups, openbadges, statuslist
 from .models import SigningKey
 
 JSON = "application/json; charset=utf-8"
@@ -27,17 +23,6 @@ def _response(body, content_type: str, *, max_age: int = 300, **headers) -> Http
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
-
-
-def _lookup_limited(request) -> bool:
-    """Count this certificate lookup for the client (shared with the HTML verify page's group)."""
-    return is_ratelimited(
-        request,
-        group="certificate-verify",
-        key=lambda group, request: client_ip(request),
-        rate=settings.CERTIFICATE_VERIFY_RATE,
-        increment=True,
-    )
 
 
 def _too_many() -> HttpResponse:
@@ -57,7 +42,7 @@ def _rendered(request, code: str):
 @require_safe
 def credential_json(request, code: str):
     """The OpenBadgeCredential as JSON; its proof is the VC-JWT at the ``.jwt`` URL."""
-    if _lookup_limited(request):
+    if lookups.limited(request):
         return _too_many()
     body, _token = _rendered(request, code)
     jwt_url = request.path[: -len(".json")] + ".jwt"
@@ -67,7 +52,7 @@ def credential_json(request, code: str):
 @require_safe
 def credential_jwt(request, code: str):
     """The OpenBadgeCredential secured as a VC-JWT (OB 3.0 §8.2 Compact JWS)."""
-    if _lookup_limited(request):
+    if lookups.limited(request):
         return _too_many()
     _body, token = _rendered(request, code)
     return _response(token, JWT)

@@ -76,3 +76,13 @@ HUNDRED = Decimal("100.00")
 # Closing a session is refused before its last day: certificate tests run on the training tests'
 # clock (after every factory day).
 from tests.training.conftest import training_today  # noqa: E402, F401 - an autouse fixture
+
+
+@pytest.fixture(autouse=True)
+def fresh_lookup_counts():
+    """Each test starts with no certificate lookups counted in this process's memory."""
+    from lms.certificates import lookups
+
+    lookups.forget_local()
+    yield
+    lookups.forget_local()

@@ -16,6 +16,11 @@ def _verify(client, code, **extra):
     return client.get(f"/verify/{code}/", **extra)
 
 
+def _rendered(response) -> bool:
+    """Whether the verify page's template was rendered for this response (not the cache's)."""
+    return "certificates/verify.html" in [t.name for t in response.templates]
+
+
 def test_my_certificates_lists_them_with_download_links(client, issued, holder):
     client.force_login(holder)
     response = client.get(reverse("certificates:mine"))
@@ -70,19 +75,27 @@ def test_verify_shows_revoked_with_date_and_reason_after_the_cache(
     client, issued, make_user, tree, django_capture_on_commit_callbacks
 ):
     assert "badge-ok" in _verify(client, issued.code).content.decode()  # now cached
+    again = _verify(client, issued.code)
+    assert "badge-ok" in again.content.decode() and _rendered(again) is False
     admin = make_user(role=Role.ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
         services.certificate_revoke(certificate=issued, by=admin, reason="Cấp nhầm khóa học")
-    body = _verify(client, issued.code).content.decode()
+    revoked = _verify(client, issued.code)
+    body = revoked.content.decode()
+    assert _rendered(revoked) is True
     assert "badge-danger" in body and "Cấp nhầm khóa học" in body
     assert f"{timezone.localdate():%d/%m/%Y}" in body
 
 
 def test_verify_shows_expired_after_the_date(client, issued, monkeypatch):
     _verify(client, issued.code)
-    later = issued.valid_until + days(1)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: later)
-    assert "badge-warn" in _verify(client, issued.code).content.decode()
+    assert _rendered(_verify(client, issued.code)) is False  # from the cache
+    last_day = issued.valid_until
+    monkeypatch.setattr(timezone, "localdate", lambda *a: last_day)
+    assert "badge-ok" in _verify(client, issued.code).content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *a: last_day + days(1))
+    expired = _verify(client, issued.code)
+    assert _rendered(expired) is True and "badge-warn" in expired.content.decode()
 
 
 def test_verify_is_rate_limited_per_client(client, issued, settings):
@@ -94,9 +107,7 @@ def test_verify_is_rate_limited_per_client(client, issued, settings):
     assert other.status_code == 200
 
 
-def test_verify_page_runs_a_fixed_number_of_queries(
-    client, issued, django_assert_max_num_queries
-):
+def test_verify_page_runs_a_fixed_number_of_queries(client, issued, django_assert_max_num_queries):
     _verify(client, issued.code)
     with django_assert_max_num_queries(0):
         assert _verify(client, issued.code).status_code == 200
