@@ -59,7 +59,7 @@ def test_moodle_xml_bank_imports_whole_and_renders(page, server_env, tmp_path):
         "-c",
         "from lms.quizzes.models import Question, Quiz, QuizQuestion\n"
         f"quiz = Quiz.objects.create(slug={slug!r}, title='E2E Moodle {token}', pass_mark=50,"
-        " feedback_mode='end')\n"
+        " feedback_mode='end', review_when='immediately')\n"
         f"for i, key in enumerate(['e2e-html-{token}', 'e2e-tf-{token}', 'e2e-num-{token}']):\n"
         "    QuizQuestion.objects.create(quiz=quiz, question=Question.objects.get(key=key),"
         " order=i)\n"
