@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from simple_history.models import HistoricalRecords
 
 
@@ -88,7 +90,7 @@ class TextFormat(models.TextChoices):
     HTML = "html", _("HTML")
 
 
-class Question(models.Model):
+class Question(ClusterableModel):
     """A question of the bank. ``key`` is its stable identity across imports (may be blank)."""
 
     key = models.CharField(_("key"), max_length=120, blank=True, db_index=True)
@@ -138,7 +140,8 @@ class Question(models.Model):
 class Choice(models.Model):
     """An option of a choice question, or an accepted text of a short-answer question."""
 
-    question = models.ForeignKey(
+    # A ParentalKey: the admin edits a question with its choices inline.
+    question = ParentalKey(
         Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
     )
     text = models.TextField(_("text"))
@@ -219,7 +222,19 @@ class FeedbackMode(models.TextChoices):
     END = "end", _("After submitting")
 
 
-class Quiz(models.Model):
+class ReviewShows(models.TextChoices):
+    SCORE = "score", _("The score only")
+    WRONG = "wrong", _("The score and which answers were wrong")
+    FULL = "full", _("A full review with the right answers")
+
+
+class ReviewWhen(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately after submitting")
+    LAST_ATTEMPT = "last_attempt", _("After the learner's last attempt")
+    CLOSED = "closed", _("After the close date")
+
+
+class Quiz(ClusterableModel):
     """A quiz (bài kiểm tra): settings and the questions it draws from."""
 
     title = models.CharField(_("title"), max_length=255)
@@ -258,6 +273,29 @@ class Quiz(models.Model):
         related_name="quizzes",
         verbose_name=_("questions"),
     )
+    closes_at = models.DateTimeField(
+        _("close date"),
+        null=True,
+        blank=True,
+        help_text=_("No attempt starts after this moment. Leave empty to keep the quiz open."),
+    )
+    review_shows = models.CharField(
+        _("after submitting, show"),
+        max_length=12,
+        choices=ReviewShows.choices,
+        default=ReviewShows.FULL,
+    )
+    review_when = models.CharField(
+        _("show it"),
+        max_length=12,
+        choices=ReviewWhen.choices,
+        default=ReviewWhen.LAST_ATTEMPT,
+        help_text=_(
+            "Until then the learner sees the score only. With unlimited attempts there is no "
+            "last attempt: the right answers wait for the close date (never without one), so "
+            "that a second attempt is not a copy of the first review."
+        ),
+    )
     source_path = models.CharField(_("source file"), max_length=500, blank=True)
     source_hash = models.CharField(_("source hash"), max_length=64, blank=True)
 
@@ -269,11 +307,16 @@ class Quiz(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def is_closed(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.closes_at is not None and (now or timezone.now()) >= self.closes_at
+
 
 class QuizQuestion(models.Model):
     """A question placed explicitly in a quiz, in order."""
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="quiz_questions")
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -292,7 +335,7 @@ class QuizQuestion(models.Model):
 class QuizDraw(models.Model):
     """Draw ``count`` random questions from a category (and its subcategories) per attempt."""
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="draws")
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="draws")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="draws")
     count = models.PositiveSmallIntegerField(_("count"), validators=[MinValueValidator(1)])
     order = models.PositiveIntegerField(_("order"), default=0)

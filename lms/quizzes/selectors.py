@@ -19,6 +19,8 @@ from .models import (
     Quiz,
     Response,
     ResponseChoice,
+    ReviewShows,
+    ReviewWhen,
     Sitting,
     SittingState,
 )
@@ -62,6 +64,30 @@ def result_of(sittings: Iterable[Sitting], *, quiz: Quiz) -> Sitting | None:
     )
 
 
+def review_level(*, sitting: Sitting, viewer_is_owner: bool, now=None) -> str:
+    """What a result page shows of ``sitting``: a ReviewShows value.
+
+    The learner sees the quiz's chosen review once its moment has come (immediately, after
+    their last attempt, after the close date), the score only before. Trainers, secretaries
+    and markers looking at someone else's attempt always see the full review."""
+    quiz = sitting.quiz
+    if not viewer_is_owner:
+        return ReviewShows.FULL
+    if quiz.review_when == ReviewWhen.IMMEDIATELY:
+        ready = True
+    elif quiz.is_closed(now):
+        ready = True
+    elif quiz.review_when == ReviewWhen.LAST_ATTEMPT and quiz.attempts_allowed:
+        used = Sitting.objects.filter(quiz=quiz, official_id=sitting.official_id).count()
+        in_progress = Sitting.objects.filter(
+            quiz=quiz, official_id=sitting.official_id, state=SittingState.IN_PROGRESS
+        ).exists()
+        ready = used >= quiz.attempts_allowed and not in_progress
+    else:
+        ready = False
+    return quiz.review_shows if ready else ReviewShows.SCORE
+
+
 def quiz_passed(*, official, quiz: Quiz) -> bool:
     """Has the official passed the quiz (by its grading rule)?"""
     if official is None:
@@ -84,6 +110,30 @@ def results_for(*, quiz: Quiz, official_ids: Iterable[int]) -> dict[int, Decimal
     else:
         for row in finished.values("official_id").annotate(best=Max("percent")):
             results[row["official_id"]] = row["best"]
+    return results
+
+
+def first_results(
+    *, quiz: Quiz, official_ids: Iterable[int], start=None, end=None
+) -> dict[int, Decimal | None]:
+    """Official id -> percent of their FIRST attempt started in [start, end] (None when that
+    attempt is not finished or there is none): a pre-test measures what people knew before,
+    whatever the quiz's grading rule and whatever they did later. One query."""
+    ids = list(official_ids)
+    results: dict[int, Decimal | None] = dict.fromkeys(ids)
+    sittings = Sitting.objects.filter(quiz=quiz, official_id__in=ids)
+    if start is not None:
+        sittings = sittings.filter(started_at__gte=start)
+    if end is not None:
+        sittings = sittings.filter(started_at__lte=end)
+    seen: set[int] = set()
+    for official_id, state, percent in sittings.order_by(
+        "official_id", "started_at", "attempt"
+    ).values_list("official_id", "state", "percent"):
+        if official_id in seen:
+            continue
+        seen.add(official_id)
+        results[official_id] = percent if state == SittingState.FINISHED else None
     return results
 
 

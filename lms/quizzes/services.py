@@ -486,6 +486,8 @@ def sitting_start(
             return open_sitting
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise QuizError(_("You have used all attempts allowed for this quiz."))
+    if quiz.is_closed(now):
+        raise QuizError(_("This quiz is closed: no new attempt can start."))
     # A course's final quiz waits for the course's lessons (courses sit above quizzes).
     from lms.courses.selectors import final_quiz_refusal
 

@@ -18,7 +18,17 @@ from lms.core.text import parse_id
 
 from . import selectors, services
 from .forms import MarkForm, RemarkForm
-from .models import FeedbackMode, Quiz, Remark, Response, ResponseChoice, Sitting, SittingState
+from .models import (
+    FeedbackMode,
+    Quiz,
+    Remark,
+    Response,
+    ResponseChoice,
+    ReviewShows,
+    ReviewWhen,
+    Sitting,
+    SittingState,
+)
 
 
 def _quiz(request, slug) -> Quiz:
@@ -209,10 +219,13 @@ def sitting_result(request, pk):
         if can(request.user, "quizzes.take_sitting", sitting):
             return redirect("quizzes:sitting", pk=sitting.pk)
         raise Http404
-    responses = selectors.sitting_responses(sitting)
-    accepted = selectors.accepted_answers(responses)
-    for r in responses:
-        r.accepted = accepted.get(r.question_id, [])
+    is_owner = can(request.user, "quizzes.take_sitting", sitting)
+    review = selectors.review_level(sitting=sitting, viewer_is_owner=is_owner)
+    responses = [] if review == ReviewShows.SCORE else selectors.sitting_responses(sitting)
+    if review == ReviewShows.FULL:
+        accepted = selectors.accepted_answers(responses)
+        for r in responses:
+            r.accepted = accepted.get(r.question_id, [])
     may_mark = can(request.user, "quizzes.mark", responses[0]) if responses else False
     return render(
         request,
@@ -221,8 +234,12 @@ def sitting_result(request, pk):
             "sitting": sitting,
             "quiz": sitting.quiz,
             "responses": responses,
-            "breakdown": selectors.breakdown(Response.objects.filter(sitting=sitting)),
-            "is_owner": can(request.user, "quizzes.take_sitting", sitting),
+            "review": review,
+            "review_when": ReviewWhen(sitting.quiz.review_when).label,
+            "breakdown": selectors.breakdown(Response.objects.filter(sitting=sitting))
+            if review != ReviewShows.SCORE
+            else {},
+            "is_owner": is_owner,
             "may_mark": may_mark,
         },
     )

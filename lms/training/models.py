@@ -13,6 +13,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
@@ -156,6 +157,18 @@ class TrainingSession(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.pre_test_id and self.pre_test_id == self.post_test_id:
+            raise ValidationError(
+                {
+                    "post_test": _(
+                        "The post-test must be another quiz than the pre-test: the same quiz "
+                        "twice would measure the retake, not the training."
+                    )
+                }
+            )
 
     @property
     def is_final(self) -> bool:

@@ -311,17 +311,29 @@ def report_pdf(report: dict, *, issued_on=None, signer: str = "") -> bytes:
     pdf.cell(0, 7, _("Participants"), new_x="LMARGIN", new_y="NEXT")
     headings = [_("Full name"), _("Agency"), _("Attendance (%)")]
     if report["has_tests"]:
-        headings += [_("Pre-test"), _("Post-test")]
+        headings += [_("Pre-test"), _("Post-test"), _("Gain")]
     headings.append(_("Completed"))
     rows = []
     for row in report["rows"]:
         values = [row["official"].full_name, str(row["agency"] or ""), _num(row["percent"])]
         if report["has_tests"]:
-            values += [_num(row["pre"]), _num(row["post"])]
+            values += [_num(row["pre"]), _num(row["post"]), _num(row["gain"])]
         completed = row["registration"].completed
         values.append("" if completed is None else (_("Yes") if completed else _("No")))
         rows.append(values)
     table(headings, rows)
+    if report["has_tests"]:
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(
+            0,
+            6,
+            f"{_('Mean pre-test score')}: {_num(report['pre_mean'])} · "
+            f"{_('Mean post-test score')}: {_num(report['post_mean'])} · "
+            f"{_('Mean gain')}: {_num(report.get('gain_mean'))}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.ln(2)
     if report.get("walk_ins"):
         pdf.set_font("DejaVu", "B", 11)
         pdf.cell(0, 7, _("Walk-ins not matched to an official"), new_x="LMARGIN", new_y="NEXT")

@@ -202,6 +202,31 @@ def _results(quiz, official_ids) -> dict[int, Decimal | None]:
     return {oid: _score(v) for oid, v in found.items()}
 
 
+def session_window(session: TrainingSession, days=None):
+    """From the session's creation to the end of its last day (open-ended without days)."""
+    import datetime
+
+    from django.utils import timezone
+
+    days = list(session.days.all()) if days is None else days
+    end = None
+    if days:
+        last = max(days, key=lambda d: (d.date, d.end_time))
+        end = timezone.make_aware(datetime.datetime.combine(last.date, last.end_time))
+    return session.created_at, end
+
+
+def _first_results(session: TrainingSession, official_ids, days=None) -> dict:
+    """The pre-test: each official's first attempt within the session's window."""
+    if session.pre_test is None:
+        return {}
+    from lms.quizzes.selectors import first_results
+
+    start, end = session_window(session, days)
+    found = first_results(quiz=session.pre_test, official_ids=official_ids, start=start, end=end)
+    return {oid: _score(value) for oid, value in found.items()}
+
+
 def session_report(session: TrainingSession) -> dict:
     """Everything the report page and its exports show, in a fixed number of queries."""
     days = list(session.days.all())
@@ -216,7 +241,7 @@ def session_report(session: TrainingSession) -> dict:
     ).values_list("registration_id", "day_id", "status"):
         marks[(reg_id, day_id)] = status
     ids = [r.official_id for r in registrations]
-    pre = _results(session.pre_test, ids)
+    pre = _first_results(session, ids, days)
     post = _results(session.post_test, ids)
     labels = dict(AttendanceStatus.choices)
     rows = []
@@ -251,6 +276,7 @@ def session_report(session: TrainingSession) -> dict:
         )
     pre_scores = [r["pre"] for r in rows if r["pre"] is not None]
     post_scores = [r["post"] for r in rows if r["post"] is not None]
+    gains = [r["gain"] for r in rows if r["gain"] is not None]
 
     def mean(values):
         return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
@@ -264,6 +290,7 @@ def session_report(session: TrainingSession) -> dict:
         "has_tests": bool(session.pre_test_id or session.post_test_id),
         "pre_mean": mean(pre_scores),
         "post_mean": mean(post_scores),
+        "gain_mean": mean(gains),
         "completed": sum(1 for r in registrations if r.completed),
         # Walk-ins not matched to an official yet: they attended, but cannot complete.
         "walk_ins": list(

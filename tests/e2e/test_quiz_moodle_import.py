@@ -94,7 +94,7 @@ def test_moodle_xml_bank_imports_whole_and_renders(page, server_env, tmp_path):
         "-c",
         "from lms.quizzes.models import Question, Quiz, QuizQuestion\n"
         f"quiz = Quiz.objects.create(slug={slug!r}, title='E2E Moodle {token}', pass_mark=50,"
-        " feedback_mode='end')\n"
+        " feedback_mode='end', review_when='immediately')\n"
         f"keys = ['e2e-html-{token}', 'e2e-tf-{token}', 'e2e-num-{token}', 'e2e-match-{token}']\n"
         "for i, key in enumerate(keys):\n"
         "    QuizQuestion.objects.create(quiz=quiz, question=Question.objects.get(key=key),"

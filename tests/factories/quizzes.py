@@ -23,6 +23,8 @@ class QuizFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Bài kiểm tra {n}")
     slug = factory.Sequence(lambda n: f"quiz-{n}")
     pass_mark = 70
+    # Tests of the review read it at once; tests/quizzes/test_review_settings.py tries the rest.
+    review_when = "immediately"
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

@@ -98,3 +98,31 @@ CASES = [
         "allowed": {"trainer", "iso_secretary", "editor", "admin"},
     },
 ]
+
+# The question bank in Wagtail's admin (lms/quizzes/viewsets.py): editors of the whole platform
+# and administrators; the others are sent to the admin's login page.
+BANK = {"editor", "admin"}
+CASES += [
+    {"id": "admin-question-import", "path": lambda w: "/admin/question_import/", "allowed": BANK},
+    {
+        "id": "admin-question-import-confirm",
+        "path": lambda w: "/admin/question_import/",
+        "method": "post",
+        "data": {"token": "unknown"},
+        "allowed": BANK,
+    },
+    {"id": "admin-question-export", "path": lambda w: "/admin/question_export/", "allowed": BANK},
+    {"id": "admin-bank-questions", "path": lambda w: "/admin/bank_questions/", "allowed": BANK},
+    {
+        "id": "admin-bank-question-edit",
+        "path": lambda w: f"/admin/bank_questions/edit/{make_question().pk}/",
+        "allowed": BANK,
+    },
+    {"id": "admin-bank-quizzes", "path": lambda w: "/admin/bank_quizzes/", "allowed": BANK},
+    {
+        "id": "admin-bank-quiz-edit",
+        "path": lambda w: f"/admin/bank_quizzes/edit/{_quiz(w).pk}/",
+        "allowed": BANK,
+    },
+    {"id": "admin-bank-categories", "path": lambda w: "/admin/bank_categories/", "allowed": BANK},
+]

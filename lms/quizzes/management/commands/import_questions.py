@@ -71,7 +71,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-unsupported",
             action="store_true",
-            help="import the other questions when some have an unsupported type (cloze, ...)",
+            help="import the other questions when some have an unsupported type (matching, ...)",
         )
         parser.add_argument(
             "--dry-run",
@@ -87,68 +87,99 @@ class Command(BaseCommand):
                 f"{path}: cannot tell the format from the extension; "
                 f"give --format {'|'.join(FORMATS)}"
             )
-        unsupported: list[UnsupportedQuestion] = []
-        notes: list[str] = []
         try:
-            questions = parse_file(path, fmt, unsupported, notes)
-        except FormatError as error:
-            raise CommandError(f"{error}; nothing imported") from None
-
-        for problem in unsupported:
-            self.stderr.write(str(problem))
-        if unsupported and not options["skip_unsupported"]:
-            raise CommandError(
-                f"{len(unsupported)} unsupported question(s); nothing imported "
-                "(use --skip-unsupported to import the others)"
+            summary = run_import(
+                path,
+                fmt,
+                category=options["category"],
+                skip_unsupported=options["skip_unsupported"],
+                dry_run=options["dry_run"],
+                problems=self.stderr.write,
             )
+        except ImportRefused as refused:
+            raise CommandError(str(refused)) from None
+        self.stdout.write(summary)
 
-        from lms.quizzes.models import Question
-        from lms.quizzes.services import questions_import
 
-        keys = [question.key for question in questions if question.key]
-        existing = set(Question.objects.filter(key__in=keys).values_list("key", flat=True))
-        warnings: list[str] = []
-        try:
-            with transaction.atomic():
-                counts = questions_import(
-                    questions=questions,
-                    default_category=options["category"],
-                    source=str(path),
-                    warnings=warnings,
-                    store_images=not options["dry_run"],
-                )
-                if options["dry_run"]:
-                    raise _DryRun
-        except _DryRun:
-            pass
-        except FormatError as error:
-            raise CommandError(f"{error}; nothing imported") from None
+class ImportRefused(Exception):
+    """The file is refused as a whole: the message names the file (and line); nothing written."""
 
-        self.stdout.write(
-            self._summary(questions, existing, counts, unsupported, options, warnings, notes)
+
+def run_import(
+    path: Path,
+    fmt: str,
+    *,
+    category: str = "",
+    skip_unsupported: bool = False,
+    dry_run: bool = False,
+    data: bytes | None = None,
+    problems=None,
+) -> str:
+    """Parse, check and import ``path`` (or ``data`` under that name) all or nothing; return
+    the summary. The command and the admin's import page both go through here, so they say
+    the same. ``problems`` receives each unsupported question's message as it is found."""
+    unsupported: list[UnsupportedQuestion] = []
+    notes: list[str] = []
+    try:
+        questions = parse_file(path, fmt, unsupported, notes, data=data)
+    except FormatError as error:
+        raise ImportRefused(f"{error}; nothing imported") from None
+
+    for problem in unsupported:
+        if problems is not None:
+            problems(str(problem))
+    if unsupported and not skip_unsupported:
+        details = "".join(f"\n{problem}" for problem in unsupported) if problems is None else ""
+        raise ImportRefused(
+            f"{len(unsupported)} unsupported question(s); nothing imported "
+            "(use --skip-unsupported to import the others)" + details
         )
 
-    def _summary(
-        self, questions, existing, counts, unsupported, options, warnings=(), notes=()
-    ) -> str:
-        """Totals from the service, then per category: new, already in the bank, skipped."""
-        rows: dict[str, list[int]] = {}
-        default = options["category"] or "(no category)"
-        for question in questions:
-            row = rows.setdefault(question.category or default, [0, 0, 0])
-            row[1 if question.key in existing else 0] += 1
-        for problem in unsupported:
-            rows.setdefault(getattr(problem, "category", "") or default, [0, 0, 0])[2] += 1
-        totals = ", ".join(f"{key} {value}" for key, value in counts.items())
-        verb = "Would import" if options["dry_run"] else "Imported"
-        lines = [
-            f"{verb} {len(questions)} question(s) from {options['file']} "
-            f"({totals}; skipped {len(unsupported)})"
-        ]
-        for category, (new, old, skipped) in sorted(rows.items()):
-            lines.append(f"  {category}: {new} new, {old} already in the bank, {skipped} skipped")
-        lines += [f"  note: {options['file']}: {note}" for note in notes]
-        lines += [f"  warning: {options['file']}: {warning}" for warning in warnings]
-        if options["dry_run"]:
-            lines.append("Dry run: nothing was saved.")
-        return "\n".join(lines)
+    from lms.quizzes.models import Question
+    from lms.quizzes.services import questions_import
+
+    keys = [question.key for question in questions if question.key]
+    existing = set(Question.objects.filter(key__in=keys).values_list("key", flat=True))
+    warnings: list[str] = []
+    try:
+        with transaction.atomic():
+            counts = questions_import(
+                questions=questions,
+                default_category=category,
+                source=str(path),
+                warnings=warnings,
+                store_images=not dry_run,
+            )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except FormatError as error:
+        raise ImportRefused(f"{error}; nothing imported") from None
+
+    options = {"file": str(path), "category": category, "dry_run": dry_run}
+    return summary_text(questions, existing, counts, unsupported, options, warnings, notes)
+
+
+def summary_text(questions, existing, counts, unsupported, options, warnings=(), notes=()) -> str:
+    """Totals from the service, then per category: new, already in the bank, skipped."""
+    rows: dict[str, list[int]] = {}
+    default = options["category"] or "(no category)"
+    for question in questions:
+        row = rows.setdefault(question.category or default, [0, 0, 0])
+        row[1 if question.key in existing else 0] += 1
+    for problem in unsupported:
+        rows.setdefault(getattr(problem, "category", "") or default, [0, 0, 0])[2] += 1
+    totals = ", ".join(f"{key} {value}" for key, value in counts.items())
+    verb = "Would import" if options["dry_run"] else "Imported"
+    lines = [
+        f"{verb} {len(questions)} question(s) from {options['file']} "
+        f"({totals}; skipped {len(unsupported)})"
+    ]
+    for category, (new, old, skipped) in sorted(rows.items()):
+        lines.append(f"  {category}: {new} new, {old} already in the bank, {skipped} skipped")
+    lines += [f"  note: {options['file']}: {note}" for note in notes]
+    lines += [f"  warning: {options['file']}: {warning}" for warning in warnings]
+    if options["dry_run"]:
+        lines.append("Dry run: nothing was saved.")
+    return "\n".join(lines)
