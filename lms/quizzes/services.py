@@ -648,8 +648,6 @@ def _set_answers(
             pairs = _matching_pairs(response, values)
             response.text_answer = json.dumps(pairs, ensure_ascii=False) if pairs else ""
             response.answered_at = now if pairs else None
-            text_rows.append(response)
-            continue
         else:
             text = values[0] if values else ""
             if kind == QuestionKind.TRUEFALSE and text not in ("true", "false"):
