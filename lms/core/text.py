@@ -51,11 +51,15 @@ def search_column(text) -> str:
 @functools.lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     folded = fold(char)
-    return folded if folded.isascii() and folded.isalnum() else " " * max(len(folded), 1)
+    if folded == "+" or (folded.isascii() and folded.isalnum()):
+        return folded
+    # Spaces (which fold drops) stay spaces; punctuation becomes NULs, one per folded letter.
+    return "\x00" * len(folded) if folded else " "
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
-    """``text`` folded character by character (other characters become spaces), with the
+    """``text`` folded character by character (letters, digits, "+" and spaces kept, other
+    characters made NULs), with the
     position in ``text`` each folded character comes from."""
     chars: list[str] = []
     origin: list[int] = []
@@ -70,7 +74,7 @@ def _word_pattern(word: str) -> str:
     """A query word as a regex over folded text: it starts a word and runs to that word's end;
     a notation may have its parts apart ("5w1h" finds "5W + 1H")."""
     if _NOTATION.fullmatch(word):
-        body = " *".join(re.escape(part) for part in _NOTATION_PART.findall(word))
+        body = "(?: *\\+ *| *)".join(re.escape(part) for part in _NOTATION_PART.findall(word))
     else:
         body = re.escape(word)
     return rf"(?<![a-z0-9]){body}[a-z0-9]*"
