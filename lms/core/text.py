@@ -48,37 +48,52 @@ def search_column(text) -> str:
     return f" {' '.join(words)} " if words else ""
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     folded = fold(char)
-    return folded if folded.isascii() and folded.isalnum() else " " * max(len(folded), 1)
+    if folded == "+" or (folded.isascii() and folded.isalnum()):
+        return folded
+    # Spaces (which fold drops) stay spaces; any other character becomes one NUL.
+    return "\x00" if folded else " "
 
 
-def _folded_with_positions(text: str) -> tuple[str, list[int]]:
-    """``text`` folded character by character (other characters become spaces), with the
-    position in ``text`` each folded character comes from."""
-    chars: list[str] = []
+# Characters that fold to one character, as a str.translate table (filled as they are met).
+_ONE_CHAR: dict[int, str] = {}
+
+
+def _folded_with_positions(text: str) -> tuple[str, list[int] | None]:
+    """``text`` folded character by character (letters, digits, "+" and spaces kept, other
+    characters made NULs), with the position in ``text`` each folded character comes from
+    (None when each character folds to one: the positions are the same)."""
+    chars = set(text)
+    for char in chars:
+        if ord(char) not in _ONE_CHAR and len(_fold_char(char)) == 1:
+            _ONE_CHAR[ord(char)] = _fold_char(char)
+    if all(ord(char) in _ONE_CHAR for char in chars):
+        return text.translate(_ONE_CHAR), None
+    folded: list[str] = []
     origin: list[int] = []
     for at, char in enumerate(text):
-        folded = _fold_char(char)
-        chars.append(folded)
-        origin.extend([at] * len(folded))
-    return "".join(chars), origin
+        piece = _fold_char(char)
+        folded.append(piece)
+        origin.extend([at] * len(piece))
+    return "".join(folded), origin
 
 
 def _word_pattern(word: str) -> str:
     """A query word as a regex over folded text: it starts a word and runs to that word's end;
     a notation may have its parts apart ("5w1h" finds "5W + 1H")."""
     if _NOTATION.fullmatch(word):
-        body = " *".join(re.escape(part) for part in _NOTATION_PART.findall(word))
+        body = "(?: *\\+ *| *)".join(re.escape(part) for part in _NOTATION_PART.findall(word))
     else:
         body = re.escape(word)
     return rf"(?<![a-z0-9]){body}[a-z0-9]*"
 
 
-def match_spans(text: str, words) -> list[tuple[int, int]]:
+def match_spans(text: str, words, *, within: int | None = None) -> list[tuple[int, int]]:
     """Where in ``text`` (original spelling) the search ``words`` occur, in order; matches with
-    only spaces between them make one span ("Đánh giá" for "danh gia")."""
+    only spaces between them make one span ("Đánh giá" for "danh gia"). With ``within``, the
+    spans up to that many characters after the first one only."""
     words = [w for w in words if w]
     if not text or not words:
         return []
@@ -86,7 +101,11 @@ def match_spans(text: str, words) -> list[tuple[int, int]]:
     pattern = re.compile("|".join(_word_pattern(w) for w in sorted(words, key=len, reverse=True)))
     spans: list[tuple[int, int]] = []
     for match in pattern.finditer(folded):
-        start, end = origin[match.start()], origin[match.end() - 1] + 1
+        start, end = match.start(), match.end()
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        if within is not None and spans and start > spans[0][0] + within:
+            break  # past the excerpt around the first match
         if spans and (start <= spans[-1][1] or text[spans[-1][1] : start].isspace()):
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
@@ -98,7 +117,7 @@ def highlight(text: str, words, *, width: int | None = None) -> SafeString:
     """``text`` escaped, with the search ``words`` marked ``<mark>``; with ``width``, only an
     excerpt of about that many characters around the first match (… where cut)."""
     text = text or ""
-    spans = match_spans(text, words)
+    spans = match_spans(text, words, within=width)
     start, end = 0, len(text)
     if width is not None and len(text) > width:
         first = spans[0][0] if spans else 0

@@ -181,3 +181,19 @@ def test_anonymous_visitors_see_the_box_and_are_asked_to_log_in(client, db):
     assert 'id="site-search-q"' in html
     response = client.get(SEARCH, {"q": "pdca"})
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_the_migration_fills_the_columns_of_stored_lessons(three_lessons):
+    import importlib
+
+    from django.apps import apps
+
+    LessonPage.objects.update(search_title="", search_headings="", search_text="")
+    migration = importlib.import_module("lms.courses.migrations.0005_lesson_search_columns")
+    migration.fill_search_columns(apps, None)
+    lesson = LessonPage.objects.get(pk=three_lessons[0].pk)
+    assert lesson.search_title == " bai 1 1 "
+    assert lesson.search_headings == " phan 1 vi du "
+    assert " danh gia noi bo " in lesson.search_text and " mot cua " in lesson.search_text
+    # The video's address is not text a reader sees.
+    assert "youtube" not in lesson.search_text
