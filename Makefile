@@ -13,7 +13,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/lms
 REDIS_URL_TEST ?= redis://127.0.0.1:6379
 
-.PHONY: run demo lock test services-test e2e bench lint deploy-check messages compilemessages install browser clean
+.PHONY: run demo lock test services-test e2e bench bench-scale lint deploy-check messages compilemessages install browser clean
 
 # The whole dependency tree comes from requirements.lock (exact versions, made by `make lock`
 # from pyproject.toml), so two installs a month apart are the same; then the project itself.
@@ -75,6 +75,15 @@ browser:
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m tests.bench.run --db $(BENCH_DB) $(BENCH_ARGS)
+	@if [ -n "$(BENCH_PG_URL)" ]; then $(MAKE) bench-scale; fi
+
+## The agency pages (and reports dashboards) with OFFICIALS officials on PostgreSQL
+## (BENCH_PG_URL, e.g. postgres://postgres@127.0.0.1:5432; database lms_scale, rebuilt
+## unless BENCH_SCALE_ARGS=--reuse).
+OFFICIALS ?= 500000
+BENCH_PG_URL ?=
+bench-scale: install
+	$(PY) -m tests.bench.scale --officials $(OFFICIALS) $(if $(BENCH_PG_URL),--pg $(BENCH_PG_URL)) $(BENCH_SCALE_ARGS)
 
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=lms.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

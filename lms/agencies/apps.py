@@ -9,4 +9,16 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Agencies")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from . import notifications  # noqa: F401 - registers the outbox renderer
+        from .counts import counts_changed
+        from .models import Assignment, Succession
+
+        for model in (Assignment, Succession):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    counts_changed,
+                    sender=model,
+                    dispatch_uid=f"agencies_counts_{signal is post_save}_{model.__name__}",
+                )

@@ -332,3 +332,22 @@ class AgencyChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official} → {self.agency} ({self.get_status_display()})"
+
+
+class AgencyCount(models.Model):
+    """The official counts of one agency as of ``computed_on`` (lms/agencies/counts.py)."""
+
+    agency = models.OneToOneField(
+        Agency, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    current = models.PositiveIntegerField(_("officials now in its subtree"), default=0)
+    lineage = models.PositiveIntegerField(_("officials ever in its lineage"), default=0)
+    current_in_lineage = models.PositiveIntegerField(_("officials now in its lineage"), default=0)
+    computed_on = models.DateField(_("computed on"))
+
+    class Meta:
+        verbose_name = _("agency official count")
+        verbose_name_plural = _("agency official counts")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}: {self.current}"

@@ -146,14 +146,22 @@ def official_counts(
     *,
     on: datetime.date | None = None,
     lineages: dict[int, list[str]] | None = None,
+    summary: bool = True,
 ) -> dict[int, dict]:
     """Per agency: officials posted now in its subtree (``current``) and ever in its lineage
-    (``lineage``); a fixed number of queries whatever the number of agencies."""
+    (``lineage``); a fixed number of queries whatever the number of agencies. Today's counts
+    come from the summary table while it is fresh (lms/agencies/counts.py): one query."""
     from django.db.models import Count
+
+    from .counts import summary_counts
 
     if not agencies:
         return {}
     day = on or datetime.date.today()
+    if summary and day == datetime.date.today():
+        stored = summary_counts(agencies)
+        if stored is not None:
+            return _two_counts(stored)
     lineages = lineages or lineage_paths_many(agencies)
     aggregates = {}
     for agency in agencies:
@@ -189,6 +197,10 @@ def agency_match_q(query: str) -> Q:
     return by_name | Q(code__startswith=query.strip())
 
 
+def _two_counts(stored: dict[int, dict]) -> dict[int, dict]:
+    return {pk: {"current": c["current"], "lineage": c["lineage"]} for pk, c in stored.items()}
+
+
 def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
     """The roots of the user's scope (provinces for admins), or agencies matching ``query``
     anywhere inside the scope."""
@@ -213,12 +225,20 @@ def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
 def agency_overview(agency: Agency, *, viewer_paths=()) -> dict:
     """What the agency page shows besides its officials: place in the tree, children,
     successions and the official counts (a fixed number of queries)."""
+    from .counts import summary_counts
+
     today = datetime.date.today()
     ancestors = list(agency.get_ancestors())
     # Agencies (committee, departments) before the territorial units under them.
     children = sorted(agency.get_children(), key=lambda c: (c.kind in TERRITORIAL_KINDS, c.path))
     lineages = lineage_paths_many([agency, *children])
-    counts = official_counts([agency, *children], on=today, lineages=lineages)
+    stored = summary_counts([agency, *children])
+    if stored is None:
+        counts = official_counts([agency, *children], on=today, lineages=lineages, summary=False)
+        current_in_lineage = officials_under(agency, on=today, paths=lineages[agency.pk]).count()
+    else:
+        counts = _two_counts(stored)
+        current_in_lineage = stored[agency.pk]["current_in_lineage"]
     successions_in = list(
         Succession.objects.filter(successor=agency)
         .select_related("predecessor")
@@ -240,7 +260,7 @@ def agency_overview(agency: Agency, *, viewer_paths=()) -> dict:
         "successions_in": [(s, visible(s.predecessor)) for s in successions_in],
         "successions_out": [(s, visible(s.successor)) for s in successions_out],
         "counts": counts[agency.pk],
-        "current_in_lineage": officials_under(agency, on=today, paths=lineages[agency.pk]).count(),
+        "current_in_lineage": current_in_lineage,
         "lineage_paths": lineages[agency.pk],
     }
 

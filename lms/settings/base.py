@@ -342,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.courses.tasks.publish_scheduled",
         "schedule": 60.0,
     },
+    # The officials counted per agency (lms/agencies/counts.py): the day has changed.
+    "agencies-refresh-counts": {
+        "task": "lms.agencies.tasks.refresh_agency_counts",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # Assigned courses: reminders before the due date, weekly overdue digests to secretaries.
     "courses-send-due-reminders": {
         "task": "lms.courses.tasks.send_due_reminders",
