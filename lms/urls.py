@@ -55,6 +55,7 @@ urlpatterns = [
     path("account/", include("lms.users.profile_urls")),
     path("agencies/", include("lms.agencies.urls")),
     path("people/", include("lms.core.people_urls")),
+    path("reports/", include("lms.reports.urls")),
     path("learn/", include("lms.courses.urls")),
     path("quizzes/", include("lms.quizzes.urls")),
     path("sessions/", include("lms.training.urls")),
