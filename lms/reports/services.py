@@ -84,6 +84,7 @@ def summaries_mark_stale(
     officials: Iterable[int] = (),
     agencies: Iterable[int] = (),
     registrations: Iterable[int] = (),
+    everything: bool = False,
 ) -> None:
     """Refresh, once the current transaction commits, the agencies of these officials (their
     open posts), these agencies and those of these registrations. No query here: signal
@@ -93,6 +94,8 @@ def summaries_mark_stale(
     waiting = getattr(_pending, "marks", None)
     if waiting is None:
         waiting = _pending.marks = {"officials": set(), "agencies": set(), "registrations": set()}
+    if everything:
+        waiting["everything"] = {True}
     waiting["officials"].update(pk for pk in officials if pk is not None)
     waiting["agencies"].update(pk for pk in agencies if pk is not None)
     waiting["registrations"].update(pk for pk in registrations if pk is not None)
@@ -104,7 +107,11 @@ def _flush() -> None:
     if not marks or not any(marks.values()):
         return
     _pending.marks = None
-    from .tasks import refresh_stale
+    from .tasks import refresh_stale, refresh_summaries
+
+    if marks.get("everything"):
+        refresh_summaries.delay()
+        return
 
     refresh_stale.delay(
         officials=sorted(marks["officials"]),
