@@ -56,6 +56,7 @@ urlpatterns = [
     path("agencies/", include("lms.agencies.urls")),
     path("people/", include("lms.core.people_urls")),
     path("jobs/<int:pk>/", core_views.bulk_job, name="bulk_job"),
+    path("reports/", include("lms.reports.urls")),
     path("learn/", include("lms.courses.urls")),
     path("quizzes/", include("lms.quizzes.urls")),
     path("sessions/", include("lms.training.urls")),

@@ -34,12 +34,9 @@ def on_assignment(sender, instance, **kwargs) -> None:
 
 
 def on_framework(sender, **kwargs) -> None:
-    """A requirement or a competency's courses changed: every agency may be affected."""
-    from django.db import transaction
-
-    from .tasks import refresh_summaries
-
-    transaction.on_commit(refresh_summaries.delay)
+    """A requirement or a competency's courses changed: every agency may be affected (one full
+    refresh per transaction, however many rows changed)."""
+    _mark(everything=True)
 
 
 def connect() -> None:

@@ -71,6 +71,8 @@ class Line:
     expiring: int = 0
     required: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     met: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    # (competency, met, required) in the dashboard's column order, for templates.
+    pairs: list[tuple] = field(default_factory=list)
 
     @property
     def required_total(self) -> int:
@@ -98,7 +100,7 @@ class Line:
 
 @dataclass
 class Dashboard:
-    agency: Agency
+    agency: Agency | None  # None: the whole country
     day: datetime.date
     filters: Filters
     competencies: list[Competency]
@@ -114,10 +116,11 @@ class Dashboard:
         return bool(own.officials or own.completions or own.attendances or own.required_total)
 
 
-def children_on(agency: Agency, day: datetime.date) -> list[Agency]:
-    """The agency's children valid on ``day``, by name."""
+def children_on(agency: Agency | None, day: datetime.date) -> list[Agency]:
+    """The agency's children valid on ``day`` (the provinces for the country), by name."""
+    path, depth = (agency.path, agency.depth) if agency else ("", 0)
     children = (
-        Agency.objects.filter(path__startswith=agency.path, depth=agency.depth + 1)
+        Agency.objects.filter(path__startswith=path, depth=depth + 1)
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
     )
@@ -145,9 +148,9 @@ def _keep(position_kind, competency_id, course_id, month, filters: Filters) -> b
     return True
 
 
-def _summary_slices(agency: Agency, filters: Filters, prefix_len: int):
+def _summary_slices(root_path: str, filters: Filters, prefix_len: int):
     """(prefix, competency, month, values) from the summary tables, grouped in SQL."""
-    rows = AgencySummary.objects.filter(agency__path__startswith=agency.path)
+    rows = AgencySummary.objects.filter(agency__path__startswith=root_path)
     if filters.position_kind:
         rows = rows.filter(position_kind=filters.position_kind)
     if filters.competency_id:
@@ -168,28 +171,30 @@ def _summary_slices(agency: Agency, filters: Filters, prefix_len: int):
         yield row["prefix"], row["competency_id"], row["month"], row
 
 
-def _computed_slices(agency: Agency, filters: Filters, prefix_len: int):
+def _computed_slices(root_path: str, filters: Filters, prefix_len: int):
     """The same slices computed from the base tables for ``filters.as_of``."""
-    for row in compute_rows(day=filters.as_of, within=agency.path):
+    for row in compute_rows(day=filters.as_of, within=root_path):
         key = row.key
         if not _keep(key.position_kind, key.competency_id, key.course_id, key.month, filters):
             continue
         yield row.path[:prefix_len], key.competency_id, key.month, row.values
 
 
-def dashboard(agency: Agency, filters: Filters | None = None) -> Dashboard:
-    """The figures of ``agency``'s subtree, one line per child agency valid on the day."""
+def dashboard(agency: Agency | None, filters: Filters | None = None) -> Dashboard:
+    """The figures of ``agency``'s subtree (the country for None), one line per child agency
+    valid on the day."""
     filters = filters or Filters()
     day = filters.as_of or timezone.localdate()
     children = children_on(agency, day)
-    prefix_len = len(agency.path) + STEPLEN
+    root_path = agency.path if agency else ""
+    prefix_len = len(root_path) + STEPLEN
     by_prefix = {child.path: Line(agency=child) for child in children}
     own = Line(agency=agency)
     total = Line(agency=None)
     months: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
     competency_ids = set()
     source = _computed_slices if filters.as_of else _summary_slices
-    for prefix, competency_id, month, values in source(agency, filters, prefix_len):
+    for prefix, competency_id, month, values in source(root_path, filters, prefix_len):
         line = by_prefix.get(prefix)
         if line is None:
             # The agency itself, or a child closed by then whose records had no successor.
@@ -202,10 +207,12 @@ def dashboard(agency: Agency, filters: Filters | None = None) -> Dashboard:
             months[month][0] += values.get("completions") or 0
             months[month][1] += values.get("attendances") or 0
     competencies = list(Competency.objects.filter(pk__in=competency_ids).order_by("code"))
+    for line in [*by_prefix.values(), own, total]:
+        line.pairs = [(c, line.met[c.pk], line.required[c.pk]) for c in competencies]
     computed_on = None
     if not filters.as_of:
         computed_on = (
-            AgencySummary.objects.filter(agency__path__startswith=agency.path)
+            AgencySummary.objects.filter(agency__path__startswith=root_path)
             .order_by("computed_on")
             .values_list("computed_on", flat=True)
             .first()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from lms.agencies.models import Agency, Assignment
 
 from .figures import Resolver, compute_rows
-from .models import AgencySummary
+from .models import AgencySummary, ExportJob
 
 BATCH = 200  # agencies rebuilt per transaction by the full refresh
 
@@ -84,6 +84,7 @@ def summaries_mark_stale(
     officials: Iterable[int] = (),
     agencies: Iterable[int] = (),
     registrations: Iterable[int] = (),
+    everything: bool = False,
 ) -> None:
     """Refresh, once the current transaction commits, the agencies of these officials (their
     open posts), these agencies and those of these registrations. No query here: signal
@@ -93,6 +94,8 @@ def summaries_mark_stale(
     waiting = getattr(_pending, "marks", None)
     if waiting is None:
         waiting = _pending.marks = {"officials": set(), "agencies": set(), "registrations": set()}
+    if everything:
+        waiting["everything"] = {True}
     waiting["officials"].update(pk for pk in officials if pk is not None)
     waiting["agencies"].update(pk for pk in agencies if pk is not None)
     waiting["registrations"].update(pk for pk in registrations if pk is not None)
@@ -104,7 +107,11 @@ def _flush() -> None:
     if not marks or not any(marks.values()):
         return
     _pending.marks = None
-    from .tasks import refresh_stale
+    from .tasks import refresh_stale, refresh_summaries
+
+    if marks.get("everything"):
+        refresh_summaries.delay()
+        return
 
     refresh_stale.delay(
         officials=sorted(marks["officials"]),
@@ -132,3 +139,85 @@ def summaries_refresh_stale(*, officials=(), agencies=(), registrations=()) -> i
     if not targets:
         return 0
     return summaries_refresh(agency_ids=targets, today=today)
+
+
+EXPORT_LIFETIME = datetime.timedelta(hours=24)
+EXPORT_REPORTS = (
+    "coverage",
+    "months",
+    "below",
+    "officials",
+    "untrained",
+    "expiring",
+    "sessions",
+    "clauses",
+)
+
+
+def exports_purge(*, now=None) -> int:
+    """Delete expired exports and their files."""
+    now = now or timezone.now()
+    count = 0
+    for job in ExportJob.objects.filter(expires_at__lte=now):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        count += 1
+    return count
+
+
+def export_job_create(*, agency: Agency, by, params: dict) -> ExportJob:
+    """Queue the whole dashboard of ``agency`` as one workbook, for ``by`` only."""
+    exports_purge()
+    job = ExportJob(
+        requested_by=by,
+        agency=agency,
+        params=params,
+        total=len(EXPORT_REPORTS),
+        expires_at=timezone.now() + EXPORT_LIFETIME,
+    )
+    job.full_clean()
+    job.save()
+    from .tasks import run_export
+
+    transaction.on_commit(lambda: run_export.delay(job.pk))
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Build the workbook sheet by sheet, saving progress after each; a second delivery of the
+    task finds the job taken and stops."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from openpyxl import Workbook
+
+    from .formatters import add_sheet
+    from .forms import filters_from
+    from .reports import REPORTS
+
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != ExportJob.Status.QUEUED:
+            return job
+        job.status = ExportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        filters, _errors = filters_from(job.params)
+        workbook = Workbook()
+        for index, slug in enumerate(EXPORT_REPORTS):
+            report = REPORTS[slug](job.agency, filters, job.params)
+            add_sheet(workbook, report, first=index == 0)
+            job.done = index + 1
+            job.save(update_fields=["done"])
+        out = io.BytesIO()
+        workbook.save(out)
+        name = f"dashboard-{job.agency_id}-{timezone.localdate():%Y%m%d}-{job.pk}.xlsx"
+        job.file.save(name, ContentFile(out.getvalue()), save=False)
+        job.status = ExportJob.Status.DONE
+        job.save(update_fields=["file", "status"])
+    except Exception:
+        job.status = ExportJob.Status.FAILED
+        job.save(update_fields=["status"])
+        raise
+    return job

@@ -30,3 +30,12 @@ def refresh_all_summaries() -> int:
     from .services import summaries_refresh
 
     return summaries_refresh()
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> str | None:
+    """Build a queued export; safe to deliver twice (the job is claimed first)."""
+    from .services import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return None if job is None else job.status

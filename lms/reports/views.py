@@ -1,0 +1,225 @@
+"""Dashboards, report tables and their exports; thin views over selectors and report classes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lms.agencies.models import Agency
+from lms.core.access import EVERYWHERE, permission_required, scope_paths
+
+from . import charts, services
+from .formatters import CSV, XLSX, to_csv, to_pdf, to_xlsx
+from .forms import filters_from
+from .models import ExportJob
+from .reports import DEFAULT_THRESHOLD, REPORTS, CoverageReport, MonthsReport
+from .rules import VIEWER_ROLES
+
+PAGE_SIZE = 50
+# Reports listed under the dashboard, in this order.
+ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "officials")
+
+
+def _agency(request, pk, **kwargs):
+    return get_object_or_404(Agency, pk=pk)
+
+
+def _query(filters, **extra) -> str:
+    params = {**filters.params(), **{k: v for k, v in extra.items() if v}}
+    return urlencode(params)
+
+
+def _ancestors(request, agency):
+    """The breadcrumb: the agency's ancestors that the viewer may open."""
+    if agency is None:
+        return []
+    from lms.core.access import can
+
+    return [a for a in agency.get_ancestors() if can(request.user, "reports.view", a)]
+
+
+@permission_required("reports.open")
+def index(request):
+    """Platform admins see the country; others go to their scope (or choose among several)."""
+    paths = scope_paths(request.user, *VIEWER_ROLES)
+    if EVERYWHERE in paths:
+        return _dashboard(request, None)
+    roots = sorted(Agency.objects.filter(path__in=paths), key=lambda a: a.name.casefold())
+    if len(roots) == 1:
+        return redirect("reports:dashboard", pk=roots[0].pk)
+    return render(request, "reports/index.html", {"roots": roots})
+
+
+@permission_required("reports.view", get_object=_agency)
+def dashboard(request, pk):
+    return _dashboard(request, request.permission_object)
+
+
+def _dashboard(request, agency):
+    filters, form = filters_from(request.GET)
+    coverage = CoverageReport(agency, filters)
+    board = coverage.board
+    lines = [line for line in board.lines]
+    coverage_chart = charts.bars(
+        [
+            (
+                line.agency.name,
+                line.coverage,
+                "–" if line.coverage is None else f"{line.coverage:.1f} %".replace(".", ","),
+            )
+            for line in lines
+        ],
+        maximum=100,
+        threshold=DEFAULT_THRESHOLD,
+    )
+    months_chart = charts.line([(m.strftime("%m/%Y"), c) for m, c, _a in board.months])
+    actions = [
+        REPORTS[slug] for slug in ACTION_REPORTS if REPORTS[slug].allowed(request.user, agency)
+    ]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "agency": agency,
+            "board": board,
+            "coverage": coverage,
+            "form": form,
+            "filters": filters,
+            "query": _query(filters),
+            "coverage_chart": coverage_chart,
+            "months_chart": months_chart,
+            "actions": actions,
+            "ancestors": _ancestors(request, agency),
+            "threshold": DEFAULT_THRESHOLD,
+        },
+    )
+
+
+def _report_response(request, report, agency):
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        response = HttpResponse(to_csv(report), content_type=CSV)
+        response["Content-Disposition"] = f'attachment; filename="{report.filename("csv")}"'
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(to_xlsx(report), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{report.filename("xlsx")}"'
+        return response
+    rows = report.rows()
+    links = report.links()
+    paired = [(row, links[i] if i < len(links) else None) for i, row in enumerate(rows)]
+    page = Paginator(paired, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters, form = filters_from(request.GET)
+    extra = {"threshold": request.GET.get("threshold", "")}
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "agency": agency,
+            "report": report,
+            "columns": report.columns(),
+            "page": page,
+            "form": form,
+            "query": _query(filters, **extra),
+            "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
+            "sessions_chart": _sessions_chart(report),
+        },
+    )
+
+
+def _sessions_chart(report):
+    if report.slug != "sessions":
+        return None
+    items = []
+    for row in report.rows():
+        rate = row[6]
+        items.append((row[0], rate, "–" if rate is None else f"{rate:.1f} %".replace(".", ",")))
+    return charts.bars(items, maximum=100)
+
+
+@permission_required("reports.view", get_object=_agency)
+def report(request, pk, slug):
+    agency = request.permission_object
+    report_class = REPORTS.get(slug)
+    if report_class is None:
+        raise Http404
+    if not report_class.allowed(request.user, agency):
+        raise PermissionDenied(slug)
+    filters, _form = filters_from(request.GET)
+    return _report_response(request, report_class(agency, filters, request.GET), agency)
+
+
+@permission_required("reports.view")
+def country_report(request, slug):
+    report_class = REPORTS.get(slug)
+    if report_class is None or not report_class.country_allowed:
+        raise Http404
+    filters, _form = filters_from(request.GET)
+    return _report_response(request, report_class(None, filters, request.GET), None)
+
+
+def _pdf(request, agency):
+    filters, _form = filters_from(request.GET)
+    reports = [CoverageReport(agency, filters), MonthsReport(agency, filters)]
+    content = to_pdf(reports, title=_("Training dashboard"))
+    response = HttpResponse(content, content_type="application/pdf")
+    place = agency.pk if agency else "country"
+    day = filters.as_of or timezone.localdate()
+    response["Content-Disposition"] = f'inline; filename="dashboard-{place}-{day:%Y%m%d}.pdf"'
+    return response
+
+
+@permission_required("reports.view", get_object=_agency)
+def dashboard_pdf(request, pk):
+    return _pdf(request, request.permission_object)
+
+
+@permission_required("reports.view")
+def country_pdf(request):
+    return _pdf(request, None)
+
+
+@require_POST
+@permission_required("reports.view", get_object=_agency)
+def export_start(request, pk):
+    """Queue the whole dashboard of the agency as a workbook built in the background."""
+    filters, _form = filters_from(request.POST)
+    job = services.export_job_create(
+        agency=request.permission_object, by=request.user, params=filters.params()
+    )
+    return redirect("reports:export_job", pk=job.pk)
+
+
+def _job(request, pk):
+    return get_object_or_404(ExportJob.objects.select_related("agency"), pk=pk)
+
+
+@permission_required("reports.download_export", get_object=_job)
+def export_job(request, pk):
+    """The progress of an export (polled by reports-export.js; a refresh link without it)."""
+    job = request.permission_object
+    template = (
+        "reports/_export_job.html"
+        if request.headers.get("X-Requested-With")
+        else ("reports/export_job.html")
+    )
+    return render(request, template, {"job": job})
+
+
+@permission_required("reports.download_export", get_object=_job)
+def export_download(request, pk):
+    job = request.permission_object
+    if job.status != ExportJob.Status.DONE or job.expired or not job.file:
+        raise Http404
+    response = FileResponse(job.file.open("rb"), content_type=XLSX, as_attachment=True)
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{job.agency_id}-{job.created_at:%Y%m%d}.xlsx"'
+    )
+    return response
