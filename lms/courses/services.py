@@ -321,9 +321,7 @@ def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
     if sitting is None:
         return
     enrolments = Enrolment.objects.filter(
-        official_id=sitting.official_id,
-        course__final_quiz_id=sitting.quiz_id,
-        completed_at__isnull=True,
+        official=sitting.official, course__final_quiz=sitting.quiz, completed_at__isnull=True
     ).select_related("course", "official")
     for enrolment in enrolments:
         enrolment_evaluate_completion(enrolment=enrolment)

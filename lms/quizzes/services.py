@@ -596,7 +596,12 @@ def sittings_close_expired(*, now=None, limit: int = 500, official=None) -> int:
 
 def _lock(sitting: Sitting) -> Sitting:
     # Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
-    return Sitting.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=sitting.pk)
+    # The official comes along for the listeners of sitting_finished (courses, certificates).
+    return (
+        Sitting.objects.select_for_update(of=("self",))
+        .select_related("quiz", "official")
+        .get(pk=sitting.pk)
+    )
 
 
 def _update_responses(responses: list[Response], names: list[str]) -> None:
