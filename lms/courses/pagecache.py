@@ -1,4 +1,4 @@
-"""Lesson pages served to their enrolled learners from the cache.
+"""Lesson pages served to their enrolled learners from the cache, and the home page to visitors.
 
 A lesson page is the same for every learner but for four parts: the CSRF token, the name in the
 header, the "mark as done" block and the sidebar (progress bar and the outline's ✓ marks). The
@@ -8,15 +8,21 @@ an enrolled learner from a *skeleton*: the page rendered once with markers where
 split at the markers and kept in the cache per lesson, language and menu (the menu follows the
 user's roles). A request then costs the session and the user (both cached, see
 lms/core/auth.py), one cache read for the route, two small SQL queries (the user's roles; the
-learner's enrolment with the lessons done and the results on the module quizzes), one cache read
-for the skeleton and the sidebar, and
-a write only when the learner opens another lesson than the one last seen.
+learner's enrolment with the lessons done and the results on the module quizzes), the skeleton
+from this process's memo, and the sidebar put together from parts rendered once per course and
+lesson (lms/courses/outline.py: learners' marks vary without end, the parts do not); a write only
+when the learner opens another lesson than the one last seen.
 
-Anything else takes the slow path, which is always right: anonymous visitors, editors (who get
-Wagtail's user bar), learners not enrolled yet (opening a lesson of an open course enrols them),
-pending messages, query strings, HTMX requests, previews, lessons under a view restriction, and
-any miss. Every key carries the pages' generation and the code's release (see ``cachekeys``), so
-a publication shows at once in every process.
+Anything else takes the slow path, which is always right: editors (who get Wagtail's user bar),
+learners not enrolled yet (opening a lesson of an open course enrols them), pending messages,
+query strings, HTMX requests, previews, lessons under a view restriction, and any miss. Every key
+carries the pages' generation and the code's release (see ``cachekeys``), so a publication shows
+at once in every process.
+
+A visitor without a session (and without pending messages) gets the home page and the plain
+content pages (``ANONYMOUS_PAGE_TYPES``) as the slow path last rendered them for nobody in
+particular, per URL, language and generation, with a fresh CSRF token in the language switch:
+one query (the generation) instead of Wagtail's routing and the templates.
 """
 
 from __future__ import annotations
