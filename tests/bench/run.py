@@ -187,7 +187,11 @@ class Server:
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=20)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 
@@ -231,7 +235,7 @@ def wrk(
 def login_cookie(base: str, username: str, password: str = "demo12345") -> str:
     import httpx
 
-    with httpx.Client(base_url=base, follow_redirects=False) as client:
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=120) as client:
         client.get("/accounts/login/")
         token = client.cookies["csrftoken"]
         r = client.post(
