@@ -368,12 +368,13 @@ def run_backend(backend: str, args, wanted: set) -> list[Row]:
     rows = Rows()
     load = {"connections": args.connections, "duration": args.duration}
     try:
-        # Warm each worker's caches (pages, routes, skeletons) as a running site has them.
-        if "lessons" in wanted and facts.get("readers"):
+        # Warm each worker's caches (routes, skeletons, sidebar parts) as a running site has them:
+        # every lesson served a few times, so both workers have rendered their parts.
+        if {"lesson", "lessons"} & wanted and facts.get("readers"):
             wrk(
                 server.url + "/",
-                connections=args.connections,
-                duration=2,
+                connections=8,
+                duration=max(15, args.duration),
                 script=HERE / "readers.lua",
                 script_args=(VAR / "readers.txt",),
             )
