@@ -378,6 +378,12 @@ ANONYMOUS_SKIP_COOKIE = "messages"
 TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def anonymous_path_key(request) -> str:
+    """Marks a URL that showed a page of ``ANONYMOUS_PAGE_TYPES``: only there does a visit read
+    the generation (any other view pays nothing for this cache)."""
+    return f"courses:anonymous-path:{request.get_host()}:{request.path}"
+
+
 def anonymous_key(request, stamp: str) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     return f"courses:anonymous-page:{stamp}:{request.get_host()}:{request.path}:{language}"
@@ -396,10 +402,11 @@ def serve_anonymous(request, stamp: str) -> HttpResponse | None:
     return response
 
 
-def remember_anonymous(request, response, stamp: str) -> None:
+def remember_anonymous(request, response, stamp: str | None) -> None:
     """After the slow path answered a visitor without a session: keep the page if it is one of
     ``ANONYMOUS_PAGE_TYPES`` rendered for nobody in particular (no cookie set, no session
-    written), its CSRF token (if any) turned into a slot."""
+    written), its CSRF token (if any) turned into a slot. Without ``stamp`` (the generation read
+    before rendering) the URL is only marked, and the next visit keeps the page."""
     page = (getattr(response, "context_data", None) or {}).get("page")
     if (
         response.status_code != 200
@@ -412,6 +419,9 @@ def remember_anonymous(request, response, stamp: str) -> None:
         or getattr(request, "user", None) is None
         or request.user.is_authenticated
     ):
+        return
+    if stamp is None:
+        _memo.put(anonymous_path_key(request), True)
         return
     html = response.content.decode(response.charset)
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
@@ -447,8 +457,9 @@ class LessonPageMiddleware:
                 if response is not None:
                     return response
             elif ANONYMOUS_SKIP_COOKIE not in request.COOKIES:
-                stamp = cachekeys.page_stamp()
-                response = serve_anonymous(request, stamp)
+                known = _memo.get(anonymous_path_key(request))
+                stamp = cachekeys.page_stamp() if known else None
+                response = serve_anonymous(request, stamp) if known else None
                 if response is None:
                     response = self.get_response(request)
                     remember_anonymous(request, response, stamp)
