@@ -1,4 +1,4 @@
-"""Lesson pages served to their enrolled learners from the cache.
+"""Lesson pages served to their enrolled learners from the cache, and the home page to visitors.
 
 A lesson page is the same for every learner but for four parts: the CSRF token, the name in the
 header, the "mark as done" block and the sidebar (progress bar and the outline's ✓ marks). The
@@ -8,15 +8,21 @@ an enrolled learner from a *skeleton*: the page rendered once with markers where
 split at the markers and kept in the cache per lesson, language and menu (the menu follows the
 user's roles). A request then costs the session and the user (both cached, see
 lms/core/auth.py), one cache read for the route, two small SQL queries (the user's roles; the
-learner's enrolment with the lessons done and the results on the module quizzes), one cache read
-for the skeleton and the sidebar, and
-a write only when the learner opens another lesson than the one last seen.
+learner's enrolment with the lessons done and the results on the module quizzes), the skeleton
+from this process's memo, and the sidebar put together from parts rendered once per course and
+lesson (lms/courses/outline.py: learners' marks vary without end, the parts do not); a write only
+when the learner opens another lesson than the one last seen.
 
-Anything else takes the slow path, which is always right: anonymous visitors, editors (who get
-Wagtail's user bar), learners not enrolled yet (opening a lesson of an open course enrols them),
-pending messages, query strings, HTMX requests, previews, lessons under a view restriction, and
-any miss. Every key carries the pages' generation and the code's release (see ``cachekeys``), so
-a publication shows at once in every process.
+Anything else takes the slow path, which is always right: editors (who get Wagtail's user bar),
+learners not enrolled yet (opening a lesson of an open course enrols them), pending messages,
+query strings, HTMX requests, previews, lessons under a view restriction, and any miss. Every key
+carries the pages' generation and the code's release (see ``cachekeys``), so a publication shows
+at once in every process.
+
+A visitor without a session (and without pending messages) gets the home page and the plain
+content pages (``ANONYMOUS_PAGE_TYPES``) as the slow path last rendered them for nobody in
+particular, per URL, language and generation, with a fresh CSRF token in the language switch:
+one query (the generation) instead of Wagtail's routing and the templates.
 """
 
 from __future__ import annotations
@@ -372,6 +378,12 @@ ANONYMOUS_SKIP_COOKIE = "messages"
 TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def anonymous_path_key(request) -> str:
+    """Marks a URL that showed a page of ``ANONYMOUS_PAGE_TYPES``: only there does a visit read
+    the generation (any other view pays nothing for this cache)."""
+    return f"courses:anonymous-path:{request.get_host()}:{request.path}"
+
+
 def anonymous_key(request, stamp: str) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     return f"courses:anonymous-page:{stamp}:{request.get_host()}:{request.path}:{language}"
@@ -390,10 +402,11 @@ def serve_anonymous(request, stamp: str) -> HttpResponse | None:
     return response
 
 
-def remember_anonymous(request, response, stamp: str) -> None:
+def remember_anonymous(request, response, stamp: str | None) -> None:
     """After the slow path answered a visitor without a session: keep the page if it is one of
     ``ANONYMOUS_PAGE_TYPES`` rendered for nobody in particular (no cookie set, no session
-    written), its CSRF token (if any) turned into a slot."""
+    written), its CSRF token (if any) turned into a slot. Without ``stamp`` (the generation read
+    before rendering) the URL is only marked, and the next visit keeps the page."""
     page = (getattr(response, "context_data", None) or {}).get("page")
     if (
         response.status_code != 200
@@ -406,6 +419,9 @@ def remember_anonymous(request, response, stamp: str) -> None:
         or getattr(request, "user", None) is None
         or request.user.is_authenticated
     ):
+        return
+    if stamp is None:
+        _memo.put(anonymous_path_key(request), True)
         return
     html = response.content.decode(response.charset)
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
@@ -441,8 +457,9 @@ class LessonPageMiddleware:
                 if response is not None:
                     return response
             elif ANONYMOUS_SKIP_COOKIE not in request.COOKIES:
-                stamp = cachekeys.page_stamp()
-                response = serve_anonymous(request, stamp)
+                known = _memo.get(anonymous_path_key(request))
+                stamp = cachekeys.page_stamp() if known else None
+                response = serve_anonymous(request, stamp) if known else None
                 if response is None:
                     response = self.get_response(request)
                     remember_anonymous(request, response, stamp)

@@ -1,0 +1,40 @@
+"""`make bench`'s helpers (tests/bench): the readers file the wrk script parses, the table."""
+
+import pytest
+
+from tests.bench.fixtures import readers_line
+from tests.bench.run import Row, merge, ratio_row, table
+
+
+def test_readers_line_is_a_session_key_then_the_learners_lessons():
+    line = readers_line("abc123", ["/khoa-hoc/a/", "/khoa-hoc/b/"])
+    assert line == "abc123 /khoa-hoc/a/ /khoa-hoc/b/\n"
+    # What tests/bench/readers.lua does with it: words split on spaces.
+    key, *urls = line.split()
+    assert key == "abc123" and urls == ["/khoa-hoc/a/", "/khoa-hoc/b/"]
+    with pytest.raises(ValueError):
+        readers_line("abc", ["/khoa hoc/"])
+
+
+def test_table_gives_rate_ratio_target_and_pass_or_fail():
+    bare = {"rps": 1000.0, "p99_ms": 5.0, "bad": 0, "socket_errors": ""}
+    fast = ratio_row("home page", {**bare, "rps": 450.0}, bare)
+    slow = ratio_row("lessons", {**bare, "rps": 300.0}, bare)
+    failing = ratio_row("verify", {**bare, "rps": 900.0, "bad": 3}, bare)
+    assert (fast.ok, slow.ok, failing.ok) == (True, False, False)
+    text = table([Row("bare Django view", 1000.0, ratio=1.0), fast, slow, failing], "SQLite")
+    lines = text.splitlines()
+    assert lines[0] == "SQLite"
+    assert lines[2].split()[:6] == ["scenario", "rate", "unit", "ratio", "target", "result"]
+    home = next(line for line in lines if line.startswith("home page"))
+    assert "450.0" in home and "0.45" in home and "≥ 0.40 of bare" in home and " pass " in home
+    assert " FAIL " in next(line for line in lines if line.startswith("lessons"))
+    assert "not 200: 3" in next(line for line in lines if line.startswith("verify"))
+
+
+def test_merge_averages_slices():
+    slices = [
+        {"rps": 100.0, "p99_ms": 3.0, "bad": 0, "socket_errors": ""},
+        {"rps": 300.0, "p99_ms": 9.0, "bad": 2, "socket_errors": "timeout 1"},
+    ]
+    assert merge(slices) == {"rps": 200.0, "p99_ms": 9.0, "bad": 2, "socket_errors": "timeout 1"}
