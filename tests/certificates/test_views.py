@@ -192,3 +192,14 @@ def test_cached_verify_page_carries_each_visitors_own_csrf_token(client, issued)
     ]
     assert tokens[0] != tokens[1]
     assert "\x00" not in other and "Nguyễn Thị Hồng Nhung" in other
+
+
+def test_recent_verify_pages_are_bounded_and_least_recent_goes_first():
+    from lms.certificates.views import _RecentPages
+
+    pages = _RecentPages(size=2)
+    pages.put("a", "A")
+    pages.put("b", "B")
+    assert pages.get("a") == "A"  # now the most recent
+    pages.put("c", "C")
+    assert (pages.get("a"), pages.get("b"), pages.get("c")) == ("A", None, "C")
