@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -25,6 +24,7 @@ from lms.training.models import TrainingSession
 
 from . import lookups, selectors, services
 from .codes import normalise
+from .csrf import get_token
 from .forms import ReissueForm, RevokeForm
 from .models import Certificate, CertificateStatus
 
