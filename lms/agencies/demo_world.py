@@ -367,6 +367,14 @@ def _logins(new_province: Agency, current: dict[str, Agency]) -> list[DemoLogin]
             ward_committee,
             PositionKind.ONE_STOP_OFFICER,
         ),
+        (
+            "learner2",
+            "Hoàng Văn Nam",
+            Role.LEARNER,
+            ward,
+            ward_committee,
+            PositionKind.SPECIALIST,
+        ),
         ("trainer", "Trần Văn Hùng", Role.TRAINER, new_province, science, PositionKind.SPECIALIST),
         (
             "secretary",

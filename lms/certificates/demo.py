@@ -1,4 +1,6 @@
-"""Demo certificate for ``manage.py load_demo``: 'learner' completed the awareness course."""
+"""Demo certificates for ``manage.py load_demo``: 'learner' completed the awareness course and
+holds its certificate; 'learner2' is one lesson and the final quiz away from it (a tester, or the
+browser tests, finish the course and see the certificate issued)."""
 
 from __future__ import annotations
 
@@ -49,3 +51,29 @@ def load_demo(stdout) -> None:
         )
     state = "issued" if created else "already issued"
     stdout.write(f"certificates: 'learner' holds {certificate.code} for {course.code} ({state})")
+    _almost_done(stdout, course)
+
+
+def _almost_done(stdout, course) -> None:
+    """'learner2': every lesson of the course done but the last, the final quiz not sat."""
+    from django.contrib.auth import get_user_model
+
+    from lms.agencies.selectors import official_for_user
+    from lms.courses.models import LessonPage
+    from lms.courses.services import enrolment_create, lesson_mark_done
+
+    user = get_user_model().objects.filter(username="learner2").first()
+    official = official_for_user(user) if user else None
+    if official is None:
+        stdout.write("certificates: no 'learner2'; skipped")
+        return
+    lessons = list(LessonPage.objects.live().descendant_of(course).order_by("path"))
+    with transaction.atomic():
+        enrolment = enrolment_create(official=official, course=course, source="assigned")
+        if enrolment.completed_at is None:
+            for lesson in lessons[:-1]:
+                lesson_mark_done(official=official, lesson=lesson, enrolment=enrolment)
+    stdout.write(
+        f"certificates: 'learner2' has {len(lessons) - 1} of the {len(lessons)} lessons of "
+        f"{course.code} done; the last lesson and the final quiz give the certificate"
+    )

@@ -267,6 +267,13 @@ class CertificateRule(models.Model):
         default=True,
         help_text=_("Registrations completed when a session of this course is closed."),
     )
+    # A list of training.SessionKind values; empty = every kind.
+    session_kinds = models.JSONField(
+        _("kinds of session that issue"),
+        default=list,
+        blank=True,
+        help_text=_("Choose none for every kind (a workshop, for example, may issue none)."),
+    )
 
     class Meta:
         verbose_name = _("certificate rule")
@@ -274,6 +281,10 @@ class CertificateRule(models.Model):
 
     def __str__(self) -> str:
         return str(self.course)
+
+    def issues_for_session(self, session) -> bool:
+        """Whether a completed registration of ``session`` gets a certificate."""
+        return self.sessions and (not self.session_kinds or session.kind in self.session_kinds)
 
 
 class CertificateNotice(models.Model):

@@ -270,7 +270,7 @@ def issue_for_registration(*, registration, site=None) -> tuple[Certificate | No
     session = registration.session
     if not registration.completed or session.course_id is None:
         return None, False
-    if not rule_for(session.course).sessions:
+    if not rule_for(session.course).issues_for_session(session):
         return None, False
     score = None
     if session.post_test_id:
@@ -295,7 +295,7 @@ def issue_for_registration(*, registration, site=None) -> tuple[Certificate | No
 
 def batch_for_session(*, session, by=None) -> IssueBatch | None:
     """The queued batch of a session that has just closed (one per closing); queues its task."""
-    if session.course_id is None or not rule_for(session.course).sessions:
+    if session.course_id is None or not rule_for(session.course).issues_for_session(session):
         return None
     batch = IssueBatch.objects.filter(session=session, status=IssueBatch.Status.QUEUED).first()
     if batch is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,6 +24,7 @@ from lms.training.models import TrainingSession
 
 from . import lookups, selectors, services
 from .codes import normalise
+from .csrf import get_token
 from .forms import ReissueForm, RevokeForm
 from .models import Certificate, CertificateStatus
 
@@ -149,6 +152,38 @@ CSRF_SLOT = "\x00csrf\x00"
 VERIFY_HTML_SECONDS = 3600
 
 
+class _RecentPages:
+    """The last rendered verify pages in this process's memory (a bounded LRU), in front of the
+    shared cache. Safe to keep: the key holds the certificate's state, read from the shared
+    data on every request, so a revocation or an expiry never finds an old page."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.pages: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            html = self.pages.get(key)
+            if html is not None:
+                self.pages.move_to_end(key)
+            return html
+
+    def put(self, key: str, html: str) -> None:
+        with self.lock:
+            self.pages[key] = html
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+_pages = _RecentPages()
+
+
 def _plain_visit(request) -> bool:
     """Logged out, no message waiting: the page is the same for every such visitor but for the
     CSRF token of the header's language form."""
@@ -182,12 +217,15 @@ def verify(request, code):
     if not _plain_visit(request):
         return render(request, "certificates/verify.html", context)
     key = f"certificates:verify-html:{code}:{state}:{get_language()}:{release()}"
-    html = cache.get(key)
+    html = _pages.get(key)
     if html is None:
-        html = render_to_string(
-            "certificates/verify.html", {**context, "csrf_token": CSRF_SLOT}, request=request
-        )
-        cache.set(key, html, VERIFY_HTML_SECONDS)
+        html = cache.get(key)
+        if html is None:
+            html = render_to_string(
+                "certificates/verify.html", {**context, "csrf_token": CSRF_SLOT}, request=request
+            )
+            cache.set(key, html, VERIFY_HTML_SECONDS)
+        _pages.put(key, html)
     response = HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response

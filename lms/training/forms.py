@@ -19,7 +19,7 @@ from lms.quizzes.models import Quiz
 from lms.users.models import User
 
 from . import services
-from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Registration, RegistrationStatus, SessionKind, SessionStatus, TrainingSession
 
 
 def agencies_in_scope(user, *roles):
@@ -247,6 +247,7 @@ class SessionForm(forms.ModelForm):
         model = TrainingSession
         fields = [
             "title",
+            "kind",
             "course",
             "description",
             "host_agency",
@@ -285,6 +286,7 @@ class SessionForm(forms.ModelForm):
             "spaces."
         )
         self.fields["target_agencies"].required = False
+        self.fields["kind"].required = False
         self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
         # Trainers already on the session stay choosable; no one else from outside the scope.
         keep = list(self.instance.trainers.values_list("pk", flat=True)) if self.instance.pk else []
@@ -304,6 +306,10 @@ class SessionForm(forms.ModelForm):
 
     def clean_days(self):
         return services.parse_days(self.cleaned_data["days"])
+
+    def clean_kind(self):
+        """A form sent without the kind (an older page, a script) keeps the session's own."""
+        return self.cleaned_data.get("kind") or self.instance.kind or SessionKind.TRAINING
 
     def clean_min_attendance_percent(self):
         value = self.cleaned_data["min_attendance_percent"]

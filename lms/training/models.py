@@ -34,6 +34,12 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class SessionKind(models.TextChoices):
+    TRAINING = "training", _("Training course")
+    REFRESHER = "refresher", _("Refresher training")
+    WORKSHOP = "workshop", _("Workshop")
+
+
 class TrainingSession(models.Model):
     """A training session run by trainers on one or more days, hosted by an agency."""
 
@@ -46,6 +52,13 @@ class TrainingSession(models.Model):
         verbose_name=_("course"),
     )
     title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(
+        _("kind of session"),
+        max_length=16,
+        choices=SessionKind.choices,
+        default=SessionKind.TRAINING,
+        help_text=_("Whether it gives a certificate is set in the course's certificate rule."),
+    )
     description = models.TextField(_("description"), blank=True)
     host_agency = models.ForeignKey(
         "agencies.Agency",

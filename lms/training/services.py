@@ -206,6 +206,7 @@ def session_copy_initial(*, session: TrainingSession) -> dict:
     return {
         "course": session.course_id,
         "title": session.title,
+        "kind": session.kind,
         "description": session.description,
         "host_agency": session.host_agency_id,
         "venue": session.venue,

@@ -80,9 +80,12 @@ from tests.training.conftest import training_today  # noqa: E402, F401 - an auto
 
 @pytest.fixture(autouse=True)
 def fresh_lookup_counts():
-    """Each test starts with no certificate lookups counted in this process's memory."""
-    from lms.certificates import lookups
+    """Each test starts with no certificate lookups counted, and no verify page kept, in this
+    process's memory."""
+    from lms.certificates import lookups, views
 
     lookups.forget_local()
+    views._pages.clear()
     yield
     lookups.forget_local()
+    views._pages.clear()

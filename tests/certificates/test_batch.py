@@ -3,9 +3,10 @@
 import pytest
 
 from lms.certificates import services
-from lms.certificates.models import Certificate, IssueBatch
+from lms.certificates.models import Certificate, CertificateRule, IssueBatch
 from lms.core.models import Role
 from lms.training import services as training_services
+from lms.training.models import TrainingSession
 from tests.factories.courses import build_course
 from tests.factories.training import AttendanceFactory, RegistrationFactory, session_with_days
 
@@ -111,3 +112,36 @@ def test_a_refresher_session_renews(closed_world, tree):
         training_services.session_close(session=refresher, by=closed_world["trainer"])
     renewed = Certificate.objects.get(registration=registration)
     assert renewed.official == first.official and renewed.pk != first.pk
+
+
+@pytest.mark.parametrize(
+    "kinds,kind,issued",
+    [
+        ([], "workshop", 3),  # no kinds chosen: every kind issues
+        (["training", "refresher"], "workshop", 0),
+        (["training", "refresher"], "refresher", 3),
+        (["workshop"], "workshop", 3),
+    ],
+)
+def test_the_course_rule_chooses_the_kinds_of_session_that_issue(closed_world, kinds, kind, issued):
+    session = closed_world["session"]
+    CertificateRule.objects.create(course=session.course, session_kinds=kinds)
+    TrainingSession.objects.filter(pk=session.pk).update(kind=kind)
+    session.refresh_from_db()
+    _close(closed_world)
+    assert Certificate.objects.count() == issued
+    assert IssueBatch.objects.count() == (1 if issued else 0)
+
+
+def test_the_rule_admin_offers_the_session_kinds(admin_client, closed_world):
+    from django.urls import reverse
+
+    course = closed_world["session"].course
+    response = admin_client.post(
+        reverse("admin:certificates_certificaterule_add"),
+        {"course": course.pk, "sessions": "on", "self_paced": "on", "session_kinds": ["training"]},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert CertificateRule.objects.get(course=course).session_kinds == ["training"]
+    listing = admin_client.get(reverse("admin:certificates_certificaterule_changelist"))
+    assert "Lớp tập huấn" in listing.content.decode()

@@ -192,3 +192,37 @@ def test_cached_verify_page_carries_each_visitors_own_csrf_token(client, issued)
     ]
     assert tokens[0] != tokens[1]
     assert "\x00" not in other and "Nguyễn Thị Hồng Nhung" in other
+
+
+def test_recent_verify_pages_are_bounded_and_least_recent_goes_first():
+    from lms.certificates.views import _RecentPages
+
+    pages = _RecentPages(size=2)
+    pages.put("a", "A")
+    pages.put("b", "B")
+    assert pages.get("a") == "A"  # now the most recent
+    pages.put("c", "C")
+    assert (pages.get("a"), pages.get("b"), pages.get("c")) == ("A", None, "C")
+
+
+def test_the_cached_page_token_is_accepted_by_the_csrf_check(issued):
+    """The language form of a cached verify page posts through Django's CSRF check, for a
+    visitor who had no CSRF cookie and for one who had."""
+    import re
+
+    from django.test import Client
+
+    for visitor in (Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)):
+        for _ in range(2):  # the second visit has the cookie the first one set
+            page = _verify(visitor, issued.code)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+            assert "csrftoken" in visitor.cookies
+            posted = visitor.post(
+                reverse("set_language"),
+                {"language": "en", "next": "/", "csrfmiddlewaretoken": token.group(1)},
+            )
+            assert posted.status_code == 302, posted.status_code
+    bad = Client(enforce_csrf_checks=True)
+    _verify(bad, issued.code)
+    refused = bad.post(reverse("set_language"), {"language": "en", "csrfmiddlewaretoken": "x" * 64})
+    assert refused.status_code == 403
