@@ -12,6 +12,7 @@ from copy import copy
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -306,6 +307,18 @@ class Quiz(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.review_when == ReviewWhen.CLOSED and self.closes_at is None:
+            raise ValidationError(
+                {
+                    "closes_at": _(
+                        "The review is shown after the close date: give the close date, or "
+                        "choose another moment."
+                    )
+                }
+            )
 
     def is_closed(self, now=None) -> bool:
         from django.utils import timezone

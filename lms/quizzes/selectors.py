@@ -78,11 +78,10 @@ def review_level(*, sitting: Sitting, viewer_is_owner: bool, now=None) -> str:
     elif quiz.is_closed(now):
         ready = True
     elif quiz.review_when == ReviewWhen.LAST_ATTEMPT and quiz.attempts_allowed:
-        used = Sitting.objects.filter(quiz=quiz, official_id=sitting.official_id).count()
-        in_progress = Sitting.objects.filter(
-            quiz=quiz, official_id=sitting.official_id, state=SittingState.IN_PROGRESS
-        ).exists()
-        ready = used >= quiz.attempts_allowed and not in_progress
+        counts = Sitting.objects.filter(quiz=quiz, official_id=sitting.official_id).aggregate(
+            used=Count("pk"), open=Count("pk", filter=Q(state=SittingState.IN_PROGRESS))
+        )
+        ready = counts["used"] >= quiz.attempts_allowed and not counts["open"]
     else:
         ready = False
     return quiz.review_shows if ready else ReviewShows.SCORE

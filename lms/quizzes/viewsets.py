@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -16,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic.models import DeleteView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -109,7 +113,24 @@ class QuestionForm(WagtailAdminModelForm):
         return cleaned
 
 
+class KeepUsedDeleteView(DeleteView):
+    """Deleting a question, quiz or category that attempts or quizzes still use is refused with
+    a message (the database protects them) instead of an error page."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _("“%(object)s” is used by attempts or quizzes and cannot be deleted.")
+                % {"object": self.object},
+            )
+            return redirect(self.index_url_name)
+
+
 class QuestionViewSet(ModelViewSet):
+    delete_view_class = KeepUsedDeleteView
     model = Question
     icon = "help"
     menu_label = gettext_lazy("Questions")
@@ -150,6 +171,7 @@ class QuestionViewSet(ModelViewSet):
 
 
 class QuizViewSet(ModelViewSet):
+    delete_view_class = KeepUsedDeleteView
     model = Quiz
     icon = "list-ol"
     menu_label = gettext_lazy("Quizzes")
@@ -192,6 +214,7 @@ class QuizViewSet(ModelViewSet):
 
 
 class CategoryViewSet(ModelViewSet):
+    delete_view_class = KeepUsedDeleteView
     model = Category
     icon = "folder-open-inverse"
     menu_label = gettext_lazy("Question categories")

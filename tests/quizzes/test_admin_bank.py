@@ -386,3 +386,18 @@ def test_the_bank_is_listed_for_editors_only(client, editor, scoped_editor, tmp_
     assert client.get(reverse("bank_questions:index")).status_code in (302, 403)
     menu = client.get(reverse("wagtailadmin_home")).content.decode()
     assert IMPORT_URL not in menu
+
+
+def test_a_used_question_cannot_be_deleted_an_unused_one_can(client, editor, learner, tmp_path):
+    _command(tmp_path, GIFT)
+    used, unused = Question.objects.get(key="q-plan"), Question.objects.get(key="q-tf")
+    quiz = QuizFactory()
+    QuizQuestion.objects.create(quiz=quiz, question=used)
+    services.sitting_submit(sitting=services.sitting_start(quiz=quiz, user=learner))
+    client.force_login(editor)
+    page = client.post(reverse("bank_questions:delete", args=[used.pk]))
+    assert page.status_code == 302
+    assert Question.objects.filter(pk=used.pk).exists()
+    page = client.post(reverse("bank_questions:delete", args=[unused.pk]))
+    assert page.status_code == 302
+    assert not Question.objects.filter(pk=unused.pk).exists()

@@ -153,3 +153,14 @@ def test_migration_default_keeps_limited_quizzes_immediate(db):
     unlimited.refresh_from_db()
     assert limited.review_when == ReviewWhen.IMMEDIATELY
     assert unlimited.review_when == ReviewWhen.LAST_ATTEMPT
+
+
+def test_a_review_after_the_close_date_needs_a_close_date(db):
+    from django.core.exceptions import ValidationError
+
+    quiz = Quiz(title="Hạn đóng", slug="han-dong", review_when=ReviewWhen.CLOSED)
+    with pytest.raises(ValidationError) as refused:
+        quiz.full_clean()
+    assert "closes_at" in refused.value.message_dict
+    quiz.closes_at = timezone.now()
+    quiz.full_clean()
