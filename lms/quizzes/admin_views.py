@@ -264,12 +264,9 @@ def question_export(request):
 
                 text, suffix, mime = to_gift(questions), "gift", "text/plain"
             else:
-                from .formats.export_xml import to_moodlexml
+                from .formats.export import to_moodlexml
 
-                descriptions = dict(
-                    Category.objects.exclude(description="").values_list("path", "description")
-                )
-                text, suffix, mime = to_moodlexml(questions, descriptions), "xml", "application/xml"
+                text, suffix, mime = to_moodlexml(questions), "xml", "application/xml"
             name = slugify(
                 unidecode(
                     quiz.slug if quiz else category.path if category else "questions"
