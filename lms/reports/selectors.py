@@ -301,7 +301,11 @@ def officials_status(agency: Agency, filters: Filters | None = None) -> list[Off
         attended.values_list("registration__official_id", "registration_id").distinct()
     ):
         attendances[official_id[0]] += 1
-    officials = {o.pk: o for o in Official.objects.filter(pk__in=ids)}
+    officials = {
+        o.pk: o
+        for o in Official.objects.filter(pk__in=in_subtree.values("official_id"))
+        if o.pk in chosen
+    }
     lines = []
     for official_id in ids:
         agency_name, kind = chosen[official_id]
