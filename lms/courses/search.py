@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
 
 from lms.core.text import highlight, search_column, search_words
@@ -125,10 +125,33 @@ def query_words(query: str) -> SearchOutcome:
     return outcome
 
 
-def _matching(words):
+def readable_course_paths(user) -> list[str] | None:
+    """The tree paths of the live courses whose lessons ``user`` may read (enrolled, or open for
+    enrolment to an official); None for editors, who read everything. Two queries at most."""
+    from lms.core.access import has_role
+    from lms.core.models import Role
+
+    from .models import CoursePage, Enrolment
+    from .selectors import official_of
+
+    if user is not None and has_role(user, Role.EDITOR):
+        return None
+    official = official_of(user) if user is not None else None
+    readable = Q(open_enrolment=True) if official is not None else Q(pk__in=[])
+    if official is not None:
+        readable |= Q(pk__in=Enrolment.objects.filter(official=official).values("course_id"))
+    return list(CoursePage.objects.live().filter(readable).values_list("path", flat=True))
+
+
+def _matching(words, course_paths=None):
     from .models import LessonPage
 
     lessons = LessonPage.objects.live()
+    if course_paths is not None:
+        within = Q(pk__in=[])
+        for path in course_paths:
+            within |= Q(path__startswith=path)
+        lessons = lessons.filter(within)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
@@ -171,9 +194,10 @@ def _score(lesson: dict, words) -> tuple:
     return (-in_title, -in_headings, -occurrences, lesson["path"])
 
 
-def search_lessons(*, query: str, limit: int = 50) -> SearchOutcome:
+def search_lessons(*, query: str, limit: int = 50, user=None) -> SearchOutcome:
     """Live lessons holding every word of ``query`` (at a word's start, accents and case
-    aside), best first, each with its course and a highlighted snippet; three queries."""
+    aside), best first, each with its course and a highlighted snippet; with ``user``, only
+    lessons of courses they may read (titles and snippets of closed courses stay hidden)."""
     from .models import CoursePage, LessonPage
     from .selectors import course_path_of, relative_url
 
@@ -182,7 +206,7 @@ def search_lessons(*, query: str, limit: int = 50) -> SearchOutcome:
         return outcome
     words = outcome.words
     candidates = list(
-        _matching(words).values(
+        _matching(words, readable_course_paths(user) if user is not None else None).values(
             "id", "title", "path", "url_path", "search_title", "search_headings", "search_text"
         )[:CANDIDATES]
     )

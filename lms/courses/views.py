@@ -137,7 +137,7 @@ def search(request):
     """Lessons matching the words typed (from the header of every page or the catalogue)."""
     asked = "q" in request.GET
     query = request.GET.get("q", "")
-    outcome = selectors.search_lessons(query=query) if asked else None
+    outcome = selectors.search_lessons(query=query, user=request.user) if asked else None
     return render(
         request,
         "courses/search.html",

@@ -197,3 +197,21 @@ def test_the_migration_fills_the_columns_of_stored_lessons(three_lessons):
     assert " danh gia noi bo " in lesson.search_text and " mot cua " in lesson.search_text
     # The video's address is not text a reader sees.
     assert "youtube" not in lesson.search_text
+
+
+def test_closed_courses_stay_out_of_the_results_unless_enrolled(client, learner, make_user, tree):
+    from lms.core.models import Role
+    from lms.courses.models import Enrolment
+
+    closed = build_course(lessons=1, open_enrolment=False, title="Khóa nội bộ")
+    _rewrite(lessons_of(closed)[0], title="Bài kín về hồ sơ mật", text="Nội dung riêng.")
+    client.force_login(learner)
+    # Neither the title nor a snippet of a course the learner may not read.
+    response = client.get(SEARCH, {"q": "ho so mat"})
+    assert _titles(response) == []
+    assert "hồ sơ mật" not in response.content.decode()
+    Enrolment.objects.create(official=learner.official, course=closed)
+    assert _titles(client.get(SEARCH, {"q": "ho so mat"})) == ["Bài kín về hồ sơ mật"]
+    editor = make_user(role=Role.EDITOR, agency=tree["commune_a1"], username="t_search_editor")
+    client.force_login(editor)
+    assert _titles(client.get(SEARCH, {"q": "ho so mat"})) == ["Bài kín về hồ sơ mật"]
