@@ -25,7 +25,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.defaults import permission_denied
-from unidecode import unidecode
+
+from lms.core.text import fold
 
 from .management.commands.import_questions import ImportRefused, run_import
 from .models import Category, Question, Quiz
@@ -268,9 +269,9 @@ def question_export(request):
 
                 text, suffix, mime = to_moodlexml(questions), "xml", "application/xml"
             name = slugify(
-                unidecode(
-                    quiz.slug if quiz else category.path if category else "questions"
-                ).replace("/", "-")
+                fold(quiz.slug if quiz else category.path if category else "questions").replace(
+                    "/", "-"
+                )
             )
             response = HttpResponse(text.encode("utf-8"), content_type=f"{mime}; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{name}.{suffix}"'

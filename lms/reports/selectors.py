@@ -19,6 +19,7 @@ from django.utils import timezone
 from lms.agencies.models import Agency, Assignment, Official
 from lms.certificates.models import Certificate
 from lms.competencies.models import Competency
+from lms.core.text import sort_key
 from lms.courses.models import Enrolment
 from lms.training.models import ATTENDED_STATUSES, Attendance
 
@@ -124,7 +125,7 @@ def children_on(agency: Agency | None, day: datetime.date) -> list[Agency]:
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
     )
-    return sorted(children, key=lambda a: (a.name.casefold(), a.pk))
+    return sorted(children, key=lambda a: (sort_key(a.name), a.pk))
 
 
 def _in_period(month, filters: Filters) -> bool:
@@ -322,5 +323,5 @@ def officials_status(agency: Agency, filters: Filters | None = None) -> list[Off
                 expiring=expiring[official_id],
             )
         )
-    lines.sort(key=lambda line: (line.official.full_name.casefold(), line.official.pk))
+    lines.sort(key=lambda line: (sort_key(line.official.full_name), line.official.pk))
     return lines

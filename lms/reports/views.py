@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Agency
 from lms.core.access import EVERYWHERE, permission_required, scope_paths
+from lms.core.text import sort_key
 
 from . import charts, services
 from .formatters import CSV, XLSX, to_csv, to_pdf, to_xlsx
@@ -51,7 +52,7 @@ def index(request):
     paths = scope_paths(request.user, *VIEWER_ROLES)
     if EVERYWHERE in paths:
         return _dashboard(request, None)
-    roots = sorted(Agency.objects.filter(path__in=paths), key=lambda a: a.name.casefold())
+    roots = sorted(Agency.objects.filter(path__in=paths), key=lambda a: sort_key(a.name))
     if len(roots) == 1:
         return redirect("reports:dashboard", pk=roots[0].pk)
     return render(request, "reports/index.html", {"roots": roots})
