@@ -222,9 +222,10 @@ def openbadges_prepare(official, agency) -> None:
 def checkin_start(day_id: int) -> None:
     """Before a burst: clear the day's attendance (so a reused database starts empty) and give the
     session's check-in secret, from which the bench's "projector" issues a token every window."""
-    from lms.training.models import Attendance, SessionDay
+    from lms.training.models import Attendance, AttendanceChange, SessionDay
 
     day = SessionDay.objects.select_related("session").get(pk=day_id)
+    AttendanceChange.objects.filter(attendance__day=day).delete()  # history protects its rows
     Attendance.objects.filter(day=day).delete()
     print(f"BENCH secret={day.session.checkin_secret}")
 
