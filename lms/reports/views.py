@@ -204,7 +204,7 @@ def _job(request, pk):
 
 @permission_required("reports.download_export", get_object=_job)
 def export_job(request, pk):
-    """The progress of an export (polled by reports-export.js; a refresh link without it)."""
+    """The progress of an export (polled by progress-poll.js; a refresh link without it)."""
     job = request.permission_object
     template = (
         "reports/_export_job.html"

@@ -172,7 +172,7 @@ def test_trainer_sees_batch_progress_on_the_session_page(client, make_user, tree
     client.force_login(trainer)
     page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
     assert "120" in page and "300" in page and 'data-poll="' in page
-    assert "js/certificate-batch.js" in page
+    assert "js/progress-poll.js" in page
     IssueBatch.objects.update(status="done", issued=300)
     fragment = client.get(reverse("certificates:session_progress", args=[session.pk]))
     body = fragment.content.decode()
