@@ -23,6 +23,8 @@ QUIZ_FIELDS = {
     "grading": "grading",
     "random_order": "random_order",
     "feedback_mode": "feedback",
+    "review_shows": "review",
+    "review_when": "review_when",
     "time_limit_minutes": "time_limit_minutes",
     "success_text": "success_text",
     "fail_text": "fail_text",

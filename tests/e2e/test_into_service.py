@@ -78,7 +78,7 @@ def _activate(ctx, link: str):
 def _open_person(page, query: str):
     page.goto("/people/")
     check_a11y(page, context="people list")
-    page.fill("input[name=q]", query)
+    page.fill("main input[name=q]", query)
     submit(page, "main form[method=get] button[type=submit]")
     rows = page.locator("main table tbody tr")
     assert rows.count() == 1, page.locator("main").inner_text()[:1500]

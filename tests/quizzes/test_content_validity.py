@@ -92,3 +92,22 @@ def test_practical_modules_carry_a_trainer_marked_task(slug):
             not essay.category.startswith(quiz.category + "/") and essay.category != quiz.category
         )
         assert "Gợi ý chấm" in essay.explanation, f"{essay.key} has no marking guide for trainers"
+
+
+def test_quiz_files_choose_when_the_review_is_shown(tmp_path):
+    """Practice quizzes that already show each answer's key review at once; the final quizzes
+    (three attempts) keep the key until the learner's last attempt; a wrong value is named."""
+    from lms.quizzes.formats.base import FormatError
+    from lms.quizzes.formats.yaml_format import parse_quiz_file
+
+    root = Path(__file__).resolve().parents[2] / "content" / "quizzes"
+    module = parse_quiz_file(root / "nt-m01.yaml")
+    final = parse_quiz_file(root / "nt-cuoi-khoa.yaml")
+    assert (module.review, module.review_when) == ("full", "immediately")
+    assert (final.review, final.review_when) == ("full", "last_attempt")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "slug: bad\ntitle: T\npass_mark: 50\nreview_when: closed\nquestions: []\n", encoding="utf-8"
+    )
+    with pytest.raises(FormatError, match="review_when"):
+        parse_quiz_file(bad)

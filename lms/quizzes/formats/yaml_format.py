@@ -26,6 +26,8 @@ QUIZ_KEYS = {
     "grading",
     "random_order",
     "feedback",
+    "review",
+    "review_when",
     "time_limit_minutes",
     "success_text",
     "fail_text",
@@ -125,6 +127,8 @@ class ParsedQuiz:
     grading: str = "highest"
     random_order: bool = False
     feedback: str = "end"
+    review: str = "full"
+    review_when: str = "last_attempt"
     time_limit_minutes: int | None = None
     success_text: str = ""
     fail_text: str = ""
@@ -346,6 +350,14 @@ def parse_quiz_file(path: Path | str, text: str | None = None) -> ParsedQuiz:
         grading=r.choice("grading", ("highest", "last"), "highest"),
         random_order=r.boolean("random_order", False),
         feedback=r.choice("feedback", ("each", "end"), "end"),
+        review=r.choice("review", ("score", "wrong", "full"), "full"),
+        # A quiz that shows the right answer after each question has nothing left to hide
+        # once submitted; otherwise the key waits for the learner's last attempt.
+        review_when=r.choice(
+            "review_when",
+            ("immediately", "last_attempt"),
+            "immediately" if data.get("feedback") == "each" else "last_attempt",
+        ),
         time_limit_minutes=r.integer("time_limit_minutes", low=1, high=10000),
         success_text=r.text("success_text"),
         fail_text=r.text("fail_text"),
