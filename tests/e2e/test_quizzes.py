@@ -329,7 +329,7 @@ def test_essay_is_marked_by_the_trainer_and_the_learner_sees_the_comment(
         "q = Question.objects.get(key='e2e-essay-01')\n"
         "assert q.kind == 'essay', q.kind\n"
         f"quiz = Quiz.objects.create(slug={slug!r}, title={title!r}, pass_mark=50,"
-        " attempts_allowed=0, feedback_mode='end')\n"
+        " attempts_allowed=0, feedback_mode='end', review_when='immediately')\n"
         "QuizQuestion.objects.create(quiz=quiz, question=q)\n"
         "print('QUIZ', quiz.pk, q.points)\n",
     )
