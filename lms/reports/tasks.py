@@ -39,3 +39,11 @@ def run_export(job_id: int) -> str | None:
 
     job = export_job_run(job_id=job_id)
     return None if job is None else job.status
+
+
+@shared_task(acks_late=True)
+def purge_exports() -> int:
+    """Hourly: expired exports and their files go, whether or not anyone exports again."""
+    from .services import exports_purge
+
+    return exports_purge()

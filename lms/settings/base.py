@@ -361,12 +361,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.certificates.tasks.process_expired",
         "schedule": crontab(hour=0, minute=15),
     },
-    # Close timed quiz attempts whose deadline passed while nobody touched them.
     # Dashboard summaries: the 90-day expiry window and validity move with the date.
     "reports-refresh-summaries": {
         "task": "lms.reports.tasks.refresh_all_summaries",
         "schedule": crontab(hour=0, minute=45),
     },
+    # Background exports are kept for their requester a day, then removed with their files.
+    "reports-purge-exports": {
+        "task": "lms.reports.tasks.purge_exports",
+        "schedule": crontab(minute=20),
+    },
+    # Close timed quiz attempts whose deadline passed while nobody touched them.
     "quizzes-close-expired": {
         "task": "lms.quizzes.tasks.close_expired_sittings",
         "schedule": 300.0,

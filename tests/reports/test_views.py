@@ -137,3 +137,12 @@ def test_background_export_is_for_the_requester_only(
     job.save()
     client.force_login(steering)
     assert client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
+    # The hourly task removes the expired export and its file even if nobody exports again.
+    from pathlib import Path
+
+    from lms.reports.tasks import purge_exports
+
+    stored = Path(job.file.path)
+    assert stored.exists()
+    assert purge_exports() == 1
+    assert not ExportJob.objects.filter(pk=job.pk).exists() and not stored.exists()
