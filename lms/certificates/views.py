@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET
 
 from lms.agencies.selectors import official_for_user
 from lms.core.access import permission_required
+from lms.core.csrf import get_token
 from lms.core.release import release
 from lms.training.models import TrainingSession
 
 from . import lookups, selectors, services
 from .codes import normalise
-from .csrf import get_token
 from .forms import ReissueForm, RevokeForm
 from .models import Certificate, CertificateStatus
 

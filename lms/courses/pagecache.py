@@ -38,7 +38,6 @@ from django.contrib.auth.middleware import get_user as request_user
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -47,6 +46,7 @@ from wagtail.models import Page
 
 from lms.core.access import can
 from lms.core.context_processors import nav_flags
+from lms.core.csrf import get_token
 
 from . import cachekeys, selectors
 from .memo import memo

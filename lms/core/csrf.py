@@ -1,4 +1,4 @@
-"""The CSRF token of a cached public page, drawn cheaply.
+"""The CSRF token of a cached page (verify pages, anonymous pages, lessons), drawn cheaply.
 
 ``django.middleware.csrf.get_token`` draws each of the 32 characters of a new secret and of the
 mask with its own read of the system's randomness (64 system calls for a visitor without the
