@@ -84,3 +84,63 @@ class PrivateRedis:
             check=True,
         )
         return int(out.stdout.strip())
+
+
+def database_url() -> str:
+    """The URL of the database this test runs on, for a worker process to use the same."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class PrivateWorker:
+    """A Celery worker of this test's own, on its own broker and settings module, in its own
+    process group so that a kill -9 reaches the pool children too."""
+
+    def __init__(self, broker: str, folder: Path, *, settings_module: str, args=(), env=None):
+        self.broker, self.folder = broker, folder
+        self.settings_module, self.args, self.env = settings_module, list(args), dict(env or {})
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import sys
+
+        from django.conf import settings
+
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("CELERY_", "CACHE_", "PYTEST_"))
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE=self.settings_module,
+            DATABASE_URL=database_url(),
+            CELERY_BROKER_URL=self.broker,
+            PYTHONPATH=str(settings.BASE_DIR),
+            **self.env,
+        )
+        command = [sys.executable, "-m", "celery", "-A", "lms", "worker", *self.args]
+        command += ["--pool=prefork", "--loglevel=WARNING", "--logfile", str(self.log)]
+        self.process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, start_new_session=True
+        )
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "worker.log"
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        os.killpg(self.process.pid, sig)
+        self.process.wait(30)
+
+    def wait_for(self, condition, what: str, seconds: float = 300, every: float = 0.1) -> None:
+        """Poll ``condition`` until true; fail with the worker's log after ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"gave up waiting for {what}; worker log:\n{self.log.read_text()[-3000:]}"
+                )
+            time.sleep(every)

@@ -60,6 +60,8 @@ def _change_request(world):
         agency=world["province_a"],
         position_kind=PositionKind.SPECIALIST,
     )
+
+
 def _ticked(world):
     from lms.agencies.models import Official
 

@@ -8,14 +8,9 @@ table counts deliveries exactly. INVITATIONS is a few thousand, not 20,000: on t
 (two cores) 20,000 take minutes to send twice over, and a kill half-way proves the same thing.
 """
 
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from lms.agencies.models import Official
@@ -24,74 +19,15 @@ from lms.training import services
 from lms.training.models import SessionStatus
 from tests.core.fault_worker import SENT_LOG
 from tests.factories.training import session_with_days
-from tests.services import PrivateRedis, services_only
+from tests.services import PrivateRedis, PrivateWorker, services_only
 
 pytestmark = [services_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 INVITATIONS = 3000
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Worker:
-    def __init__(self, broker: str, folder):
-        self.broker, self.folder = broker, folder
-        self.process = None
-
-    def start(self):
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("CELERY_", "CACHE_", "PYTEST_"))
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="tests.core.fault_worker",
-            DATABASE_URL=_database_url(),
-            CELERY_BROKER_URL=self.broker,
-            PYTHONPATH=str(settings.BASE_DIR),
-        )
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "lms",
-                "worker",
-                "-B",
-                "--concurrency=2",
-                "--pool=prefork",
-                "--loglevel=WARNING",
-                "--schedule",
-                str(self.folder / "beat-schedule"),
-                "--logfile",
-                str(self.folder / "worker.log"),
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            start_new_session=True,  # its own process group: -9 reaches the pool children too
-        )
-
-    def kill(self, sig=signal.SIGKILL):
-        os.killpg(self.process.pid, sig)
-        self.process.wait(30)
-
-
 def _count(status) -> int:
     return OutboxMessage.objects.filter(status=status).count()
-
-
-def _wait_for(condition, what: str, worker: Worker, seconds=300):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            log = (worker.folder / "worker.log").read_text()[-3000:]
-            pytest.fail(f"gave up waiting for {what}; worker log:\n{log}")
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -116,16 +52,21 @@ def test_worker_killed_mid_send_loses_and_repeats_nothing(tree, sent_log, tmp_pa
 
     broker = PrivateRedis(tmp_path)
     broker.start()
-    worker = Worker(f"{broker.url}/0", tmp_path)
+    worker = PrivateWorker(
+        f"{broker.url}/0",
+        tmp_path,
+        settings_module="tests.core.fault_worker",
+        args=["-B", "--concurrency=2", "--schedule", str(tmp_path / "beat-schedule")],
+    )
     try:
         worker.start()
-        _wait_for(lambda: _count(OutboxStatus.SENT) >= INVITATIONS // 3, "a third sent", worker)
+        worker.wait_for(lambda: _count(OutboxStatus.SENT) >= INVITATIONS // 3, "a third sent")
         worker.kill()
         sent_before = _count(OutboxStatus.SENT)
         assert sent_before < INVITATIONS  # killed half-way
 
         worker.start()
-        _wait_for(lambda: _count(OutboxStatus.PENDING) == 0, "the rest sent", worker)
+        worker.wait_for(lambda: _count(OutboxStatus.PENDING) == 0, "the rest sent")
         worker.kill(signal.SIGTERM)
     finally:
         if worker.process and worker.process.poll() is None:

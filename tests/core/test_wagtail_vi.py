@@ -103,9 +103,7 @@ def test_moderation_emails_are_vietnamese():
         "model_name": "trang",
     }
     with translation.override("vi"):
-        body = render_to_string(
-            "wagtailadmin/notifications/workflow_state_submitted.txt", context
-        )
+        body = render_to_string("wagtailadmin/notifications/workflow_state_submitted.txt", context)
     assert "Xin chào An," in body
     assert 'Trang "Bài 1" đã được gửi duyệt theo quy trình "Duyệt nội dung"' in body
     assert "Thay đổi cài đặt nhận thông báo tại:" in body

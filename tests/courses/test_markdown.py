@@ -33,7 +33,7 @@ def test_markdown_links_lose_script_urls(text):
         '<a href="javascript&#58;alert(1)">x</a>',
         '<a href="java&#x0A;script:alert(1)">x</a>',
         '<img src="x" onerror="alert(1)">',
-        "<p onclick=\"alert(1)\">x</p><script>alert(1)</script><style>p{}</style>",
+        '<p onclick="alert(1)">x</p><script>alert(1)</script><style>p{}</style>',
         '<iframe src="https://evil.example/"></iframe><form action="/x"><input></form>',
     ],
 )

@@ -1,6 +1,5 @@
 """Role × scope cases for the attendance URLs (merged into tests/training/access_cases.py)."""
 
-
 from django.utils import timezone
 
 from lms.core.models import Role

@@ -38,9 +38,7 @@ def changes(record) -> dict:
     return {c.field: (c.old, c.new) for c in delta.changes}
 
 
-def test_a_cancelled_registration_has_history_with_user_and_old_and_new(
-    client, tree, make_user
-):
+def test_a_cancelled_registration_has_history_with_user_and_old_and_new(client, tree, make_user):
     session = session_with_days(tree["commune_a1"], days=1)
     user = make_user(agency=tree["commune_a1"], username="t_official")
     client.force_login(user)
