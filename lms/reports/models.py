@@ -4,8 +4,9 @@
 counts where their main post is, a completion or an attendance where it was recorded, a closed
 unit's records under its successor). A dashboard adds up the rows under each child agency with
 one grouped query, so its cost follows the number of agencies, not of officials or records.
-The rows of an agency are rebuilt together (``services.summaries_refresh``) whenever one of its
-records changes, and all at once by ``manage.py refresh_report_summaries``.
+The rows of an agency are rebuilt together (``services.summaries_refresh``) once one of its
+records has changed (``PendingRefresh``, processed before a dashboard is read and by a task), and
+all at once by ``manage.py refresh_report_summaries`` and nightly.
 """
 
 from __future__ import annotations
@@ -62,6 +63,27 @@ class AgencySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.position_kind} {self.competency_id} {self.month}"
+
+
+class PendingRefresh(models.Model):
+    """What one committed transaction changed that the summary rows count: the agencies of these
+    officials, these agencies and those of these registrations are to be rebuilt (everything
+    when ``everything``, after a framework change). Written by ``services.summaries_mark_stale``,
+    taken and deleted by ``services.summaries_refresh_pending``."""
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    officials = models.JSONField(_("officials"), default=list, blank=True)
+    agencies = models.JSONField(_("agencies"), default=list, blank=True)
+    registrations = models.JSONField(_("registrations"), default=list, blank=True)
+    everything = models.BooleanField(_("every agency"), default=False)
+
+    class Meta:
+        verbose_name = _("pending summary refresh")
+        verbose_name_plural = _("pending summary refreshes")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.created_at:%Y-%m-%d %H:%M:%S})"
 
 
 def export_storage():

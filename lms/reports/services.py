@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from lms.agencies.models import Agency, Assignment
 
 from .figures import Resolver, compute_rows
-from .models import AgencySummary, ExportJob
+from .models import AgencySummary, ExportJob, PendingRefresh
+
+logger = logging.getLogger(__name__)
 
 BATCH = 200  # agencies rebuilt per transaction by the full refresh
+PENDING_CHUNK = 2000  # marks taken per transaction by the task
+READ_LIMIT = 2000  # marks processed before a dashboard is read; the rest is left to the task
+NUDGE_KEY = "reports:refresh-queued"
+NUDGE_DELAY = 5  # seconds: the task runs at most this often per burst of changes
+
+
+def _lock(targets: set[int]) -> None:
+    """Lock the agencies whose rows are about to be rebuilt (PostgreSQL; SQLite writes one at a
+    time anyway): a second rebuild of the same agency waits, then computes from what the first
+    committed, instead of both deleting the old rows and each inserting its own. FOR NO KEY
+    UPDATE does not hold back the writes of records that merely point at the agencies."""
+    list(
+        Agency.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted(targets))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _save_rows(rows, targets: set[int], today: datetime.date) -> int:
@@ -43,13 +65,17 @@ def summaries_refresh(
     today: datetime.date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Rebuild the summary rows of ``agency_ids`` (every agency when None, in batches); returns
-    the number of rows written. Safe to run twice: an agency's rows are replaced together."""
+    """Rebuild the summary rows of ``agency_ids`` (every agency when None, in batches, then the
+    pending marks it covers go); returns the number of rows written. Safe to run twice and at
+    once: an agency's rows are replaced together, under a lock on the agency."""
     today = today or timezone.localdate()
     if agency_ids is not None:
         targets = set(agency_ids)
         with transaction.atomic():
+            _lock(targets)
             return _save_rows(compute_rows(day=today, targets=targets), targets, today)
+    # Every mark written so far is covered by this refresh: its change committed before.
+    covered = PendingRefresh.objects.aggregate(last=Max("pk"))["last"]
     ids = list(Agency.objects.order_by("path").values_list("pk", flat=True))
     written = 0
     with transaction.atomic():
@@ -58,9 +84,12 @@ def summaries_refresh(
     for start in range(0, len(ids), BATCH):
         targets = set(ids[start : start + BATCH])
         with transaction.atomic():
+            _lock(targets)
             written += _save_rows(compute_rows(day=today, targets=targets), targets, today)
         if progress:
             progress(min(start + BATCH, len(ids)), len(ids))
+    if covered is not None:
+        PendingRefresh.objects.filter(pk__lte=covered).delete()
     return written
 
 
@@ -86,11 +115,11 @@ def summaries_mark_stale(
     registrations: Iterable[int] = (),
     everything: bool = False,
 ) -> None:
-    """Refresh, once the current transaction commits, the agencies of these officials (their
-    open posts), these agencies and those of these registrations. No query here: signal
-    receivers call it on every save. The first callback to run takes everything marked so far,
-    so a transaction that changes many records queues one task (a mark rolled back is refreshed
-    with the next commit: harmless)."""
+    """Note that the agencies of these officials (their open posts), these agencies and those of
+    these registrations are to be rebuilt once the current transaction commits. No query here:
+    signal receivers call it on every save. The first callback to run takes everything marked
+    so far, so a transaction that changes many records writes one ``PendingRefresh`` row (a mark
+    rolled back goes with the next commit: harmless)."""
     waiting = getattr(_pending, "marks", None)
     if waiting is None:
         waiting = _pending.marks = {"officials": set(), "agencies": set(), "registrations": set()}
@@ -103,25 +132,87 @@ def summaries_mark_stale(
 
 
 def _flush() -> None:
+    """Once the transaction has committed: write its marks as one row (one INSERT, no read) and
+    nudge the worker. Nothing is computed here, whether Celery runs eagerly or not: the rows are
+    rebuilt by ``summaries_refresh_pending``, run by the task, by beat every minute and before
+    any dashboard or export is read.
+
+    Why after the commit rather than inside the transaction: Django has no hook that runs just
+    before a commit, so writing in the transaction would mean one INSERT (or UPDATE) per signal
+    instead of one per transaction, and the receivers fire on every save of a bulk change. The
+    cost is a narrow window: a process that dies between its commit and this INSERT loses the
+    mark, and the nightly full refresh (``refresh_all_summaries``) repairs it. A database error
+    here is logged, not raised: the change itself is committed and the user must not see it fail.
+    """
     marks = getattr(_pending, "marks", None)
     if not marks or not any(marks.values()):
         return
     _pending.marks = None
-    from .tasks import refresh_stale, refresh_summaries
-
-    if marks.get("everything"):
-        refresh_summaries.delay()
+    try:
+        PendingRefresh.objects.create(
+            officials=sorted(marks["officials"]),
+            agencies=sorted(marks["agencies"]),
+            registrations=sorted(marks["registrations"]),
+            everything=bool(marks.get("everything")),
+        )
+    except DatabaseError:
+        logger.exception("Reports: could not record the agencies to refresh; nightly will.")
         return
+    _nudge()
 
-    refresh_stale.delay(
-        officials=sorted(marks["officials"]),
-        agencies=sorted(marks["agencies"]),
-        registrations=sorted(marks["registrations"]),
-    )
+
+def _nudge() -> None:
+    """With a broker (not eager): queue the refresh task, at most once per ``NUDGE_DELAY``
+    seconds, to run after that delay (a burst of check-ins costs one task). Best effort: with
+    Redis or the broker down the request answers, the key set before the failure keeps the next
+    requests from waiting on the broker again for a while, and beat processes the marks."""
+    from lms.celery import app
+
+    if app.conf.task_always_eager:
+        return
+    from .tasks import refresh_pending
+
+    try:
+        if cache.add(NUDGE_KEY, 1, timeout=NUDGE_DELAY):
+            refresh_pending.apply_async(countdown=NUDGE_DELAY)
+    except Exception:  # noqa: BLE001 - Redis or the broker down must not fail a committed request
+        logger.warning(
+            "Reports: could not queue the summary refresh; beat will run it.", exc_info=True
+        )
+
+
+def summaries_refresh_pending(*, limit: int = PENDING_CHUNK) -> int:
+    """Rebuild the agencies of up to ``limit`` pending marks (oldest first) and delete these
+    marks in the same transaction; returns how many marks were processed (0: none waiting).
+
+    Safe to run twice and at once: on PostgreSQL the marks are locked with SKIP LOCKED, so two
+    runs take different marks; two runs that rebuild the same agency are serialised by the lock
+    ``summaries_refresh`` takes on its agencies, the second recomputing from what is committed.
+    Marks written meanwhile are not among those taken and stay for the next run; an error
+    rolls back the rebuild and leaves the marks. A mark asking for every agency runs the full
+    refresh, which deletes every mark written before it started."""
+    if not PendingRefresh.objects.exists():  # the common case, without a write transaction
+        return 0
+    with transaction.atomic():
+        marks = list(
+            PendingRefresh.objects.select_for_update(skip_locked=True).order_by("pk")[:limit]
+        )
+        if not marks:
+            return 0
+        if not any(mark.everything for mark in marks):
+            summaries_refresh_stale(
+                officials={pk for mark in marks for pk in mark.officials},
+                agencies={pk for mark in marks for pk in mark.agencies},
+                registrations={pk for mark in marks for pk in mark.registrations},
+            )
+            PendingRefresh.objects.filter(pk__in=[mark.pk for mark in marks]).delete()
+            return len(marks)
+    summaries_refresh()  # in batches of its own; it deletes the marks taken here, and older
+    return len(marks)
 
 
 def summaries_refresh_stale(*, officials=(), agencies=(), registrations=()) -> int:
-    """What the task does with the marks: find the agencies concerned and rebuild their rows."""
+    """Find the agencies concerned by these marks and rebuild their rows."""
     from lms.training.models import Registration
 
     officials = set(officials)
@@ -203,6 +294,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         job.status = ExportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:
+        summaries_refresh_pending(limit=READ_LIMIT)  # the workbook shows the current figures
         filters, _errors = filters_from(job.params)
         workbook = Workbook()
         for index, slug in enumerate(EXPORT_REPORTS):

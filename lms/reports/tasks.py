@@ -14,9 +14,29 @@ def refresh_summaries(agency_ids: list[int] | None = None) -> int:
     return summaries_refresh(agency_ids=agency_ids)
 
 
+MAX_ROUNDS = 20  # chunks per run; beat (every minute) takes whatever is left
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def refresh_pending() -> int:
+    """Rebuild the agencies of the pending marks, a chunk per transaction, until none is left
+    (queued a few seconds after a change, and by beat every minute); safe to run twice and at
+    once. Returns the number of marks processed."""
+    from .services import PENDING_CHUNK, summaries_refresh_pending
+
+    done = 0
+    for _round in range(MAX_ROUNDS):
+        count = summaries_refresh_pending(limit=PENDING_CHUNK)
+        done += count
+        if count < PENDING_CHUNK:
+            break
+    return done
+
+
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def refresh_stale(officials=(), agencies=(), registrations=()) -> int:
-    """Rebuild the rows of the agencies that changed records belong to; safe to run twice."""
+    """Rebuild the rows of the agencies that changed records belong to; safe to run twice. (Kept
+    for tasks queued before the pending marks: changes are now recorded as ``PendingRefresh``.)"""
     from .services import summaries_refresh_stale
 
     return summaries_refresh_stale(

@@ -28,6 +28,13 @@ PAGE_SIZE = 50
 ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "officials")
 
 
+def _current() -> None:
+    """Before any figure is read: rebuild the agencies whose records changed since (bounded; a
+    worker, when there is one, takes the rest). With eager Celery and no worker this is what
+    keeps the dashboards current."""
+    services.summaries_refresh_pending(limit=services.READ_LIMIT)
+
+
 def _agency(request, pk, **kwargs):
     return get_object_or_404(Agency, pk=pk)
 
@@ -64,6 +71,7 @@ def dashboard(request, pk):
 
 
 def _dashboard(request, agency):
+    _current()
     filters, form = filters_from(request.GET)
     coverage = CoverageReport(agency, filters)
     board = coverage.board
@@ -153,6 +161,7 @@ def report(request, pk, slug):
         raise Http404
     if not report_class.allowed(request.user, agency):
         raise PermissionDenied(slug)
+    _current()
     filters, _form = filters_from(request.GET)
     return _report_response(request, report_class(agency, filters, request.GET), agency)
 
@@ -162,11 +171,13 @@ def country_report(request, slug):
     report_class = REPORTS.get(slug)
     if report_class is None or not report_class.country_allowed:
         raise Http404
+    _current()
     filters, _form = filters_from(request.GET)
     return _report_response(request, report_class(None, filters, request.GET), None)
 
 
 def _pdf(request, agency):
+    _current()
     filters, _form = filters_from(request.GET)
     reports = [CoverageReport(agency, filters), MonthsReport(agency, filters)]
     content = to_pdf(reports, title=_("Training dashboard"))

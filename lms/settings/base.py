@@ -361,6 +361,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.certificates.tasks.process_expired",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Dashboard summaries of the agencies whose records changed (lms/reports/services.py): what
+    # the on-change nudge missed; dashboards also process the marks before they are read.
+    "reports-refresh-pending": {
+        "task": "lms.reports.tasks.refresh_pending",
+        "schedule": 60.0,
+    },
     # Dashboard summaries: the 90-day expiry window and validity move with the date.
     "reports-refresh-summaries": {
         "task": "lms.reports.tasks.refresh_all_summaries",

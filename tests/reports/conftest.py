@@ -35,9 +35,14 @@ def tree(db, framework, courses, django_capture_on_commit_callbacks):  # noqa: F
     """Old province OP → district D → commune OC (closed 30/06/2025, merged into P and C2);
     new province P → communes C1, C2 and a department; outside: province Q.
 
-    Built as committed work: the summary tables are kept by the signals, not rebuilt."""
+    Built as committed work: the signals mark the agencies concerned, and the marks are processed
+    as before a dashboard is read (nothing is rebuilt by hand)."""
+    from lms.reports.services import summaries_refresh_pending
+
     with django_capture_on_commit_callbacks(execute=True):
-        return _build()
+        built = _build()
+    summaries_refresh_pending()
+    return built
 
 
 def _build():
