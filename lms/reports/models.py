@@ -72,9 +72,9 @@ class PendingRefresh(models.Model):
     taken and deleted by ``services.summaries_refresh_pending``."""
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    officials = models.JSONField(_("officials"), default=list, blank=True)
-    agencies = models.JSONField(_("agencies"), default=list, blank=True)
-    registrations = models.JSONField(_("registrations"), default=list, blank=True)
+    officials = models.JSONField(_("officials changed"), default=list, blank=True)
+    agencies = models.JSONField(_("agencies changed"), default=list, blank=True)
+    registrations = models.JSONField(_("registrations changed"), default=list, blank=True)
     everything = models.BooleanField(_("every agency"), default=False)
 
     class Meta:
