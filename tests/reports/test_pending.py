@@ -175,9 +175,7 @@ def test_dashboard_shows_a_change_at_once_with_eager_celery(
     client, make_user, tree, django_capture_on_commit_callbacks
 ):
     assert app.conf.task_always_eager
-    steering = make_user(
-        role=Role.STEERING, agency=tree["province"], official_agency=tree["other"]
-    )
+    steering = make_user(role=Role.STEERING, agency=tree["province"], official_agency=tree["other"])
     client.force_login(steering)
     url = reverse("reports:dashboard", args=[tree["province"].pk])
 
@@ -194,9 +192,7 @@ def test_dashboard_shows_a_change_at_once_with_eager_celery(
 
 
 def test_export_processes_the_marks_first(tree, make_user):
-    steering = make_user(
-        role=Role.STEERING, agency=tree["province"], official_agency=tree["other"]
-    )
+    steering = make_user(role=Role.STEERING, agency=tree["province"], official_agency=tree["other"])
     PendingRefresh.objects.create(agencies=[tree["c1"].pk])
     job = services.export_job_create(agency=tree["province"], by=steering, params={})
     services.export_job_run(job_id=job.pk)
