@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +25,8 @@ from .models import ExportJob
 from .reports import DEFAULT_THRESHOLD, REPORTS, CoverageReport, MonthsReport
 from .rules import VIEWER_ROLES
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
 # Reports listed under the dashboard, in this order.
 ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "officials")
@@ -31,8 +35,12 @@ ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "offi
 def _current() -> None:
     """Before any figure is read: rebuild the agencies whose records changed since (bounded; a
     worker, when there is one, takes the rest). With eager Celery and no worker this is what
-    keeps the dashboards current."""
-    services.summaries_refresh_pending(limit=services.READ_LIMIT)
+    keeps the dashboards current. A database error here (a lock timeout, say) rolls the run
+    back, leaves the marks for the next one and shows the figures as they were."""
+    try:
+        services.summaries_refresh_pending(limit=services.READ_LIMIT)
+    except DatabaseError:
+        logger.warning("Reports: the pending summaries could not be refreshed.", exc_info=True)
 
 
 def _agency(request, pk, **kwargs):

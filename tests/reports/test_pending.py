@@ -191,6 +191,22 @@ def test_dashboard_shows_a_change_at_once_with_eager_celery(
     assert not PendingRefresh.objects.exists()
 
 
+def test_dashboard_answers_when_the_refresh_fails(client, make_user, tree, monkeypatch):
+    from django.db import DatabaseError
+
+    steering = make_user(role=Role.STEERING, agency=tree["province"], official_agency=tree["other"])
+    client.force_login(steering)
+    mark = PendingRefresh.objects.create(agencies=[tree["c1"].pk])
+
+    def locked(**kwargs):
+        raise DatabaseError("lock timeout")
+
+    monkeypatch.setattr(services, "summaries_refresh", locked)
+    response = client.get(reverse("reports:dashboard", args=[tree["province"].pk]))
+    assert response.status_code == 200
+    assert list(PendingRefresh.objects.all()) == [mark]
+
+
 def test_export_processes_the_marks_first(tree, make_user):
     steering = make_user(role=Role.STEERING, agency=tree["province"], official_agency=tree["other"])
     PendingRefresh.objects.create(agencies=[tree["c1"].pk])
