@@ -240,7 +240,8 @@ else:
     _db_name = str(DATABASES["default"].get("NAME") or "")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's, listing the directory to cull only now and then (lms/core/cache.py).
+            "BACKEND": "lms.core.cache.FileBasedCache",
             "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             "KEY_PREFIX": os.environ.get(
                 "CACHE_KEY_PREFIX", hashlib.sha256(_db_name.encode()).hexdigest()[:12]

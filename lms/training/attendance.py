@@ -10,9 +10,10 @@ creation or change writes an AttendanceChange row (who, when, how): attendance i
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from .models import (
     RegistrationSource,
     RegistrationStatus,
     SessionDay,
+    TrainingSession,
     WalkIn,
 )
 
@@ -240,24 +242,90 @@ def attendance_arrive(
     return ArrivalResult(result.attendance, already=not result.changed)
 
 
-def registration_for_checkin(*, day: SessionDay, user) -> Registration | None:
-    """The user's registration on the day's roster, with its official, in one query.
+# What the check-in reads of each row, in the query's order (the pages show the title, venue, date
+# and name; the token, the closed check, the late rule and the write need the rest). Other fields
+# stay deferred. Each model's primary key comes first: NULL when the outer join found no row.
+_CHECKIN_FIELDS = {
+    SessionDay: ("id", "session_id", "date", "start_time", "end_time"),
+    TrainingSession: ("id", "title", "venue", "status", "late_after_minutes", "checkin_secret"),
+    Official: ("id", "full_name"),
+    Registration: ("id", "session_id", "official_id", "status"),
+}
 
-    The same test as the ``training.checkin_self`` rule (an official on the roster), made once
-    for the check-in burst instead of a rule check followed by this read."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    rows = list(
-        Registration.objects.filter(
-            session_id=day.session_id, official__user=user, status__in=ROSTER_STATUSES
-        )
-        .select_related("official")
-        .order_by()[:1]
+
+@functools.cache
+def _checkin_columns(model) -> list:
+    """The model's check-in fields, in the order of its concrete fields (as from_db wants)."""
+    return [f for f in model._meta.concrete_fields if f.attname in _CHECKIN_FIELDS[model]]
+
+
+@functools.cache
+def _checkin_sql(vendor: str) -> str:
+    qn = connections[router.db_for_read(SessionDay)].ops.quote_name
+
+    def col(alias: str, model, name: str) -> str:
+        return f"{alias}.{qn(model._meta.get_field(name).column)}"
+
+    aliases = {SessionDay: "d", TrainingSession: "s", Official: "o", Registration: "r"}
+    table = {model: qn(model._meta.db_table) for model in aliases}
+    columns = ", ".join(
+        f"{aliases[model]}.{qn(f.column)}"
+        for model in _CHECKIN_FIELDS
+        for f in _checkin_columns(model)
     )
-    registration = rows[0] if rows else None
+    statuses = ", ".join(["%s"] * len(ROSTER_STATUSES))
+    return (
+        f"SELECT {columns} FROM {table[SessionDay]} d"
+        f" INNER JOIN {table[TrainingSession]} s"
+        f" ON {col('s', TrainingSession, 'id')} = {col('d', SessionDay, 'session')}"
+        f" LEFT JOIN {table[Official]} o ON {col('o', Official, 'user')} = %s"
+        f" LEFT JOIN {table[Registration]} r"
+        f" ON {col('r', Registration, 'session')} = {col('d', SessionDay, 'session')}"
+        f" AND {col('r', Registration, 'official')} = {col('o', Official, 'id')}"
+        f" AND {col('r', Registration, 'status')} IN ({statuses})"
+        f" WHERE {col('d', SessionDay, 'id')} = %s AND {col('d', SessionDay, 'session')} = %s"
+    )
+
+
+def checkin_read(
+    *, session_pk: int, day_pk: int, user
+) -> tuple[SessionDay | None, Registration | None]:
+    """The day with its session and, for a logged-in user, their registration on the day's roster
+    with its official: one query for the check-in burst (no ORM query to compile).
+
+    The registration is the ``training.checkin_self`` rule's own test (an official on the roster),
+    made once instead of a rule check followed by a read. (None, None) when the day is not the
+    session's; a registration of None when the user is not on its roster. The instances hold the
+    fields the check-in uses (``_CHECKIN_FIELDS``); any other is read when first touched."""
+    if not (0 < session_pk < 2**63 and 0 < day_pk < 2**63):
+        return None, None  # no such row (and no integer the database could take)
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    db = router.db_for_read(SessionDay)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _checkin_sql(connection.vendor),
+            [user_id, *map(str, ROSTER_STATUSES), day_pk, session_pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    found = {}
+    at = 0
+    for model in _CHECKIN_FIELDS:
+        fields = _checkin_columns(model)
+        values = row[at : at + len(fields)]
+        at += len(fields)
+        found[model] = (
+            None if values[0] is None else model.from_db(db, [f.attname for f in fields], values)
+        )
+    day, session = found[SessionDay], found[TrainingSession]
+    day.session = session
+    registration = found[Registration]
     if registration is not None:
-        registration.session = day.session
-    return registration
+        registration.session = session
+        registration.official = found[Official]
+    return day, registration
 
 
 # --- walk-ins -------------------------------------------------------------------------------

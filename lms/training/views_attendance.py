@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.formats import time_format
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Assignment, Official
 from lms.core.access import is_platform_admin, require, scope_q
+from lms.core.csrf import get_token
 from lms.core.models import Role
 from lms.core.text import fold, parse_id
 
@@ -229,9 +231,19 @@ def checkin_today():
     return timezone.localdate()
 
 
+def _checkin_page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """A check-in page (training/attendance/checkin_page.html): the site's look without its menu,
+    rendered from ``context`` alone (no context processors: nothing read per user but the name
+    in the header, from the user the session already loaded)."""
+    if request.user.is_authenticated:
+        context.update(account_name=request.user.display_name, account_url=reverse("account"))
+    html = loader.get_template(template).render(context)
+    return HttpResponse(html, status=status)
+
+
 def _refuse(request, day, message, status):
     context = {"day": day, "session": day.session, "message": message}
-    return render(request, "training/attendance/checkin_refused.html", context, status=status)
+    return _checkin_page(request, "training/attendance/checkin_refused.html", context, status)
 
 
 @never_cache
@@ -239,12 +251,15 @@ def checkin_view(request, pk, day_pk, token):
     """The URL in the QR code: GET asks to confirm, POST marks present or late.
 
     A burst of hundreds of phones hits this view within a minute, so a confirmed check-in costs
-    one short write transaction (the attendance row and its history) and nothing else. The code
-    is checked on every request, the confirmation and the login in between included: it is
-    accepted within its own 60 seconds only, never remembered beyond them.
+    one read (the day, its session and the user's registration together) and one short write
+    transaction (the attendance row and its history), and a page of its own. The code is checked
+    on every request, the confirmation and the login in between included: it is accepted within
+    its own 60 seconds only, never remembered beyond them.
     """
-    # The check-in pages show the session's title and venue: no host agency to join.
-    day = get_object_or_404(SessionDay.objects.select_related("session"), pk=day_pk, session_id=pk)
+    # The registration, read with the day, stands for the "training.checkin_self" rule.
+    day, registration = svc.checkin_read(session_pk=pk, day_pk=day_pk, user=request.user)
+    if day is None:
+        raise Http404
     try:
         checkin.checkin_token_verify(token=token, day=day)
     except checkin.TokenError as exc:
@@ -261,8 +276,6 @@ def checkin_view(request, pk, day_pk, token):
             "date": formats.date_format(day.date, "SHORT_DATE_FORMAT")
         }
         return _refuse(request, day, message, status=403)
-    # One query stands for the "training.checkin_self" rule and reads the registration to mark.
-    registration = svc.registration_for_checkin(day=day, user=request.user)
     if registration is None:
         return _refuse(
             request,
@@ -292,7 +305,10 @@ def checkin_view(request, pk, day_pk, token):
                 "time": _hhmm(done.marked_at),
                 "status": done.get_status_display(),
             }
-    return render(request, "training/attendance/checkin.html", context)
+    else:
+        # The confirmation form: the token drawn the cheap way (lms.core.csrf).
+        context["csrf_token"] = get_token(request)
+    return _checkin_page(request, "training/attendance/checkin.html", context)
 
 
 # --- 3. cards scanned by the trainer --------------------------------------------------------

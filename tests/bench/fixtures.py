@@ -1,8 +1,9 @@
 """Data the bench scenarios need, made inside the bench database (run via `manage.py shell`).
 
 Prints ``BENCH key=value`` lines that tests/bench/run.py reads. Logins for the many simulated
-officials are made as ready sessions (one shared password hash, session rows written directly),
-so preparing 300 of them takes seconds, not a password hash each.
+officials are made as ready sessions (one shared password hash, each session saved by the
+project's session engine as a login saves it: the database row and the cached copy), so
+preparing 300 of them takes seconds, not a password hash each.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ OUT = Path(os.environ.get("BENCH_VAR") or Path(__file__).resolve().parents[2] / 
 
 
 def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
 
     from lms.agencies.models import Assignment, Official
     from lms.core.models import Role
@@ -52,13 +55,17 @@ def _officials_with_sessions(prefix: str, count: int, agency) -> list[tuple]:
     )
     for u in users:
         role_assign(user=u, role=Role.LEARNER, agency=agency)
+    # The engine a login uses (cached_db: the row, and the copy in the cache the next request
+    # reads): the officials logged in on their phones before the day, as they do.
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
     cookies = []
     for u in users:
-        store = SessionStore()
+        store = session_store()
         store[SESSION_KEY] = str(u.pk)
         # The backend that loads users (the first ones in the list only throttle logins).
         store[BACKEND_SESSION_KEY] = "lms.core.auth.CachedModelBackend"
         store[HASH_SESSION_KEY] = u.get_session_auth_hash()
+        store.set_expiry(settings.LEARNER_SESSION_SECONDS)  # as lms.core.auth gives learners
         store.create()
         cookies.append(store.session_key)
     return list(zip(users, officials, cookies, strict=True))

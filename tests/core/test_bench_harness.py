@@ -38,3 +38,25 @@ def test_merge_averages_slices():
         {"rps": 300.0, "p99_ms": 9.0, "bad": 2, "socket_errors": "timeout 1"},
     ]
     assert merge(slices) == {"rps": 200.0, "p99_ms": 9.0, "bad": 2, "socket_errors": "timeout 1"}
+
+
+@pytest.mark.django_db
+def test_bench_officials_hold_sessions_saved_as_a_login_saves_them(tree, django_assert_num_queries):
+    """The row and the cached copy: the officials' first requests read their session from the
+    cache, as after a real login."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    from tests.bench.fixtures import _officials_with_sessions
+
+    people = _officials_with_sessions("benchx", 2, tree["commune_a1"])
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for user, _official, key in people:
+        assert Session.objects.filter(session_key=key).exists()
+        with django_assert_num_queries(0):
+            session = store(key)
+            assert session[SESSION_KEY] == str(user.pk)
+        assert session.get_expiry_age() == settings.LEARNER_SESSION_SECONDS

@@ -288,8 +288,9 @@ def test_projector_page_and_poll_show_a_fresh_qr(client, world):
 
 
 def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_queries):
-    """The burst of the day: the day, the registration, then the attendance row and its history
-    inserted at once (inside the test's transaction, the savepoint around them counts too)."""
+    """The burst of the day: the day, its session and the registration in one read, then the
+    attendance row and its history inserted at once (inside the test's transaction, the
+    savepoint around them counts too: 5 queries; served, BEGIN and COMMIT)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -297,7 +298,7 @@ def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_que
     client.force_login(world["learner"])
     url = _url(day, checkin.checkin_token_issue(day=day))
     client.get(reverse("training:session_list"))  # the user is cached from the first request on
-    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
+    with django_assert_max_num_queries(5), CaptureQueriesContext(connection) as queries:
         assert client.post(url).status_code == 200
     attendance = Attendance.objects.get(day=day)
     assert attendance.registration == world["registrations"][0]
@@ -321,7 +322,7 @@ def test_repeated_scan_is_told_already_and_writes_nothing(
     url = _url(day, checkin.checkin_token_issue(day=day))
     first = client.post(url)
     assert first.status_code == 200
-    with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as queries:
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
         again = client.post(url)
     hhmm = timezone.localtime(Attendance.objects.get(day=day).marked_at).strftime("%H:%M")
     assert again.status_code == 200 and "message-success" in _text(again)
@@ -373,3 +374,95 @@ def test_qr_code_of_another_day_is_refused(client, world):
     assert response.status_code == 403
     assert not Attendance.objects.filter(day=other).exists()
     assert other.date.strftime("%d/%m/%Y") in response.content.decode()
+
+
+def test_checkin_read_gives_the_day_its_session_and_the_users_registration(world, make_user, tree):
+    from django.contrib.auth.models import AnonymousUser
+
+    from lms.core.models import Role
+    from lms.training.attendance import checkin_read
+    from lms.training.models import Registration, RegistrationStatus, SessionDay
+
+    day, registration = world["day"], world["registrations"][0]
+    found, mine = checkin_read(session_pk=day.session_id, day_pk=day.pk, user=world["learner"])
+    expected = SessionDay.objects.select_related("session").get(pk=day.pk)
+    assert (found.pk, found.session_id, found.date) == (day.pk, day.session_id, day.date)
+    assert (found.start_time, found.end_time) == (expected.start_time, expected.end_time)
+    for name in ("pk", "title", "venue", "status", "late_after_minutes", "checkin_secret"):
+        assert getattr(found.session, name) == getattr(expected.session, name), name
+    assert mine.pk == registration.pk and mine.status == RegistrationStatus.REGISTERED
+    assert mine.session is found.session and mine.session_id == day.session_id
+    assert mine.official.full_name == world["learner"].official.full_name
+    # A field the check-in does not read is loaded when touched, with its right type.
+    assert found.session.created_at == expected.session.created_at
+    assert found.session.created_at.tzinfo is not None
+    # The token of the day checks out against what was read.
+    checkin.checkin_token_verify(token=checkin.checkin_token_issue(day=expected), day=found)
+
+    # Anonymous, a stranger, a declined registration: the day, no registration.
+    stranger = make_user(role=Role.LEARNER, agency=tree["commune_a2"], username="att_reader")
+    for user in (AnonymousUser(), stranger):
+        assert checkin_read(session_pk=day.session_id, day_pk=day.pk, user=user) == (found, None)
+    Registration.objects.filter(pk=registration.pk).update(status=RegistrationStatus.DECLINED)
+    assert checkin_read(session_pk=day.session_id, day_pk=day.pk, user=world["learner"])[1] is None
+    Registration.objects.filter(pk=registration.pk).update(status=RegistrationStatus.INVITED)
+    invited = checkin_read(session_pk=day.session_id, day_pk=day.pk, user=world["learner"])[1]
+    assert invited.pk == registration.pk and invited.status == RegistrationStatus.INVITED
+
+    # A day of another session, or ids no row has: nothing.
+    other = DayFactory(session=SessionFactory(host_agency=day.session.host_agency))
+    learner = world["learner"]
+    assert checkin_read(session_pk=other.session_id, day_pk=day.pk, user=learner) == (None, None)
+    assert checkin_read(session_pk=day.session_id, day_pk=other.pk, user=learner) == (None, None)
+    assert checkin_read(session_pk=day.session_id, day_pk=10**40, user=learner) == (None, None)
+
+
+def test_a_day_that_is_not_the_sessions_is_not_found(client, world):
+    day = world["day"]
+    other = DayFactory(session=SessionFactory(host_agency=day.session.host_agency))
+    client.force_login(world["learner"])
+    token = checkin.checkin_token_issue(day=day)
+    for pk, day_pk in ((other.session_id, day.pk), (day.session_id, 10**30)):
+        url = reverse("training:checkin", kwargs={"pk": pk, "day_pk": day_pk, "token": token})
+        assert client.post(url).status_code == 404
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_check_in_pages_are_lean_pages_of_the_site(client, world, language):
+    """The site's stylesheet, language and landmarks; no menu (it is built per user)."""
+    from django.utils import translation
+
+    day = world["day"]
+    client.force_login(world["learner"])
+    url = _url(day, checkin.checkin_token_issue(day=day))
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    pages = [client.get(url, **headers), client.post(url, **headers)]
+    pages.append(client.post(_url(day, "0.BAD"), **headers))  # refused
+    with translation.override(language):
+        words = [gettext("Check in"), gettext("Check in"), gettext("Check-in refused")]
+    for page, title in zip(pages, words, strict=True):
+        html = _text(page)
+        assert f'<html lang="{language}">' in html
+        assert "/static/css/site.css" in html and '<main id="main"' in html
+        assert f"<title>{escape(title)} " in html and f"<h1>{escape(title)}</h1>" in html
+        assert "site-nav" not in html and f'href="{reverse("courses:my_learning")}"' not in html
+        assert world["learner"].display_name in html  # who is logged in, in the header
+    assert pages[1].status_code == 200 and "message-success" in _text(pages[1])
+    assert pages[2].status_code == 400
+
+
+def test_confirmation_form_carries_a_token_the_csrf_check_accepts(world):
+    import re
+
+    from django.test import Client
+
+    day = world["day"]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["learner"])
+    url = _url(day, checkin.checkin_token_issue(day=day))
+    assert client.post(url).status_code == 403  # no token: Django's CSRF refusal
+    page = client.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _text(page)).group(1)
+    assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+    assert Attendance.objects.filter(day=day).count() == 1
