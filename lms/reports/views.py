@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,9 +19,15 @@ from lms.core.text import sort_key
 
 from . import charts, services
 from .formatters import CSV, XLSX, to_csv, to_pdf, to_xlsx
-from .forms import filters_from
+from .forms import FilterForm, filters_of, form_for
 from .models import ExportJob
-from .reports import DEFAULT_THRESHOLD, REPORTS, CoverageReport, MonthsReport
+from .reports import (
+    DEFAULT_THRESHOLD,
+    REPORTS,
+    BelowThresholdReport,
+    CoverageReport,
+    MonthsReport,
+)
 from .rules import VIEWER_ROLES
 
 PAGE_SIZE = 50
@@ -33,8 +40,50 @@ def _agency(request, pk, **kwargs):
 
 
 def _query(filters, **extra) -> str:
-    params = {**filters.params(), **{k: v for k, v in extra.items() if v}}
+    params = {**filters.params(), **{k: v for k, v in extra.items() if v not in (None, "")}}
     return urlencode(params)
+
+
+FORMATS = ("", "csv", "xlsx")
+
+
+class InvalidFilters(Exception):
+    """A filter (or the export format) holds a value that is not accepted."""
+
+    def __init__(self, form: FilterForm):
+        self.form = form
+
+
+def _read_filters(data, *, threshold: bool = False, fmt: str = ""):
+    """(filters, bound form) of a query string or POST; InvalidFilters if any value is bad."""
+    form = form_for(data, threshold=threshold)
+    valid = form.is_valid()
+    if fmt not in FORMATS:
+        form.add_error(None, _("Format: choose CSV or XLSX."))
+        valid = False
+    if not valid:
+        raise InvalidFilters(form)
+    return filters_of(form.cleaned_data), form
+
+
+def _refused(request, form, agency, *, action: str, heading: str):
+    """400: the page of the filters to correct, their errors named; nothing computed."""
+    return render(
+        request,
+        "reports/filters_invalid.html",
+        {
+            "agency": agency,
+            "form": form,
+            "filters_action": action,
+            "heading": heading,
+            "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
+        },
+        status=400,
+    )
+
+
+def _dashboard_url(agency) -> str:
+    return reverse("reports:dashboard", args=[agency.pk]) if agency else reverse("reports:index")
 
 
 def _ancestors(request, agency):
@@ -64,7 +113,16 @@ def dashboard(request, pk):
 
 
 def _dashboard(request, agency):
-    filters, form = filters_from(request.GET)
+    try:
+        filters, form = _read_filters(request.GET)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
     coverage = CoverageReport(agency, filters)
     board = coverage.board
     lines = [line for line in board.lines]
@@ -103,8 +161,31 @@ def _dashboard(request, agency):
     )
 
 
-def _report_response(request, report, agency):
+def _dashboard_title(agency) -> str:
+    if agency is None:
+        return _("Training dashboard: whole country")
+    return _("Training dashboard: %(name)s") % {"name": agency.name}
+
+
+def _report_response(request, report_class, agency):
     fmt = request.GET.get("format", "")
+    threshold = report_class is BelowThresholdReport
+    data = request.GET
+    if threshold and "threshold" not in data:
+        data = data.copy()
+        data["threshold"] = DEFAULT_THRESHOLD
+    try:
+        filters, form = _read_filters(data, threshold=threshold, fmt=fmt)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=request.path,
+            heading=f"{report_class.title} – {agency.name if agency else _('Whole country')}",
+        )
+    extra = {"threshold": form.cleaned_data["threshold"]} if threshold else {}
+    report = report_class(agency, filters, extra)
     if fmt == "csv":
         response = HttpResponse(to_csv(report), content_type=CSV)
         response["Content-Disposition"] = f'attachment; filename="{report.filename("csv")}"'
@@ -117,8 +198,6 @@ def _report_response(request, report, agency):
     links = report.links()
     paired = [(row, links[i] if i < len(links) else None) for i, row in enumerate(rows)]
     page = Paginator(paired, PAGE_SIZE).get_page(request.GET.get("page"))
-    filters, form = filters_from(request.GET)
-    extra = {"threshold": request.GET.get("threshold", "")}
     return render(
         request,
         "reports/report.html",
@@ -153,8 +232,7 @@ def report(request, pk, slug):
         raise Http404
     if not report_class.allowed(request.user, agency):
         raise PermissionDenied(slug)
-    filters, _form = filters_from(request.GET)
-    return _report_response(request, report_class(agency, filters, request.GET), agency)
+    return _report_response(request, report_class, agency)
 
 
 @permission_required("reports.view")
@@ -162,12 +240,20 @@ def country_report(request, slug):
     report_class = REPORTS.get(slug)
     if report_class is None or not report_class.country_allowed:
         raise Http404
-    filters, _form = filters_from(request.GET)
-    return _report_response(request, report_class(None, filters, request.GET), None)
+    return _report_response(request, report_class, None)
 
 
 def _pdf(request, agency):
-    filters, _form = filters_from(request.GET)
+    try:
+        filters, _form = _read_filters(request.GET)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
     reports = [CoverageReport(agency, filters), MonthsReport(agency, filters)]
     content = to_pdf(reports, title=_("Training dashboard"))
     response = HttpResponse(content, content_type="application/pdf")
@@ -191,10 +277,18 @@ def country_pdf(request):
 @permission_required("reports.view", get_object=_agency)
 def export_start(request, pk):
     """Queue the whole dashboard of the agency as a workbook built in the background."""
-    filters, _form = filters_from(request.POST)
-    job = services.export_job_create(
-        agency=request.permission_object, by=request.user, params=filters.params()
-    )
+    agency = request.permission_object
+    try:
+        filters, _form = _read_filters(request.POST)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
+    job = services.export_job_create(agency=agency, by=request.user, params=filters.params())
     return redirect("reports:export_job", pk=job.pk)
 
 
