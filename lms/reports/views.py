@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Agency
 from lms.core.access import EVERYWHERE, permission_required, scope_paths
+from lms.core.pagination import paginate
 from lms.core.text import sort_key
 
 from . import charts, services
@@ -31,6 +31,7 @@ from .reports import (
 from .rules import VIEWER_ROLES
 
 PAGE_SIZE = 50
+LINES_PAGE_SIZE = 50  # child agencies per page of a dashboard
 # Reports listed under the dashboard, in this order.
 ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "officials")
 
@@ -125,7 +126,8 @@ def _dashboard(request, agency):
         )
     coverage = CoverageReport(agency, filters)
     board = coverage.board
-    lines = [line for line in board.lines]
+    # A province has up to ~160 communes: one page of them, the total below every page.
+    lines = paginate(board.lines, LINES_PAGE_SIZE, request.GET.get("page"), keep=_query(filters))
     coverage_chart = charts.bars(
         [
             (
@@ -133,7 +135,7 @@ def _dashboard(request, agency):
                 line.coverage,
                 "–" if line.coverage is None else f"{line.coverage:.1f} %".replace(".", ","),
             )
-            for line in lines
+            for line in lines.object_list
         ],
         maximum=100,
         threshold=DEFAULT_THRESHOLD,
@@ -149,6 +151,7 @@ def _dashboard(request, agency):
             "agency": agency,
             "board": board,
             "coverage": coverage,
+            "lines": lines,
             "form": form,
             "filters": filters,
             "query": _query(filters),
@@ -197,7 +200,8 @@ def _report_response(request, report_class, agency):
     rows = report.rows()
     links = report.links()
     paired = [(row, links[i] if i < len(links) else None) for i, row in enumerate(rows)]
-    page = Paginator(paired, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = _query(filters, **extra)
+    page = paginate(paired, PAGE_SIZE, request.GET.get("page"), keep=query)
     return render(
         request,
         "reports/report.html",
@@ -207,7 +211,7 @@ def _report_response(request, report_class, agency):
             "columns": report.columns(),
             "page": page,
             "form": form,
-            "query": _query(filters, **extra),
+            "query": query,
             "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
             "sessions_chart": _sessions_chart(report),
         },
