@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Agency
-from lms.core.access import EVERYWHERE, permission_required, scope_paths
+from lms.core.access import EVERYWHERE, can, permission_required, scope_paths
+from lms.core.models import Role
 from lms.core.pagination import paginate
 from lms.core.text import sort_key
 
@@ -91,8 +92,6 @@ def _ancestors(request, agency):
     """The breadcrumb: the agency's ancestors that the viewer may open."""
     if agency is None:
         return []
-    from lms.core.access import can
-
     return [a for a in agency.get_ancestors() if can(request.user, "reports.view", a)]
 
 
@@ -214,7 +213,90 @@ def _report_response(request, report_class, agency):
             "query": query,
             "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
             "sessions_chart": _sessions_chart(report),
+            "can_assign": report.slug == "untrained"
+            and can(request.user, "courses.assign", agency),
+            "can_invite": report.slug == "untrained" and _can_invite(request.user, agency),
         },
+    )
+
+
+def _untrained_prefill(request, agency) -> dict:
+    """What the untrained list's filters choose, for the assign and invite forms (bad values
+    are refused as on the list itself)."""
+    filters, _form = _read_filters(request.GET)
+    return {
+        "position_kinds": [filters.position_kind] if filters.position_kind else [],
+        "course": filters.course_id,
+    }
+
+
+@permission_required("reports.view", get_object=_agency)
+def untrained_assign(request, pk):
+    """The assign-a-course form with the agency (and the list's position and course) chosen;
+    it is sent to the courses' own assign page, which checks everything again."""
+    from lms.courses.forms import AssignForm
+
+    agency = request.permission_object
+    if not can(request.user, "courses.assign", agency):
+        raise PermissionDenied("courses.assign")
+    try:
+        chosen = _untrained_prefill(request, agency)
+    except InvalidFilters as bad:
+        return _refused(
+            request, bad.form, agency, action=request.path, heading=_("Assign a course")
+        )
+    form = AssignForm(
+        user=request.user,
+        initial={
+            "agencies": [agency.pk],
+            "position_kinds": chosen["position_kinds"],
+            "course": chosen["course"],
+        },
+    )
+    return render(
+        request,
+        "courses/assign.html",
+        {"form": form, "preview": None, "form_action": reverse("courses:assign")},
+    )
+
+
+def _can_invite(user, agency) -> bool:
+    """Whether the user creates sessions that may target ``agency``."""
+    from lms.training.forms import agencies_in_scope
+
+    return can(user, "training.create_session") and (
+        agencies_in_scope(user, Role.TRAINER).filter(pk=agency.pk).exists()
+    )
+
+
+@permission_required("reports.view", get_object=_agency)
+def untrained_invite(request, pk):
+    """A new session's form with the agency as its target (and the list's position and
+    course): the officials of the agency are invited once it is saved. Sent to the sessions'
+    own create page, which checks everything again."""
+    from lms.training.forms import SessionForm
+
+    agency = request.permission_object
+    if not _can_invite(request.user, agency):
+        raise PermissionDenied("training.create_session")
+    try:
+        chosen = _untrained_prefill(request, agency)
+    except InvalidFilters as bad:
+        return _refused(
+            request, bad.form, agency, action=request.path, heading=_("Invite to a session")
+        )
+    form = SessionForm(
+        user=request.user,
+        initial={
+            "target_agencies": [agency.pk],
+            "target_positions": chosen["position_kinds"],
+            "course": chosen["course"],
+        },
+    )
+    return render(
+        request,
+        "training/session_form.html",
+        {"form": form, "session": None, "form_action": reverse("training:session_create")},
     )
 
 
