@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from lms.core.text import fold
 
@@ -222,15 +222,38 @@ def agencies_visible(user, roles, *, query: str = "") -> QuerySet[Agency]:
     return Agency.objects.filter(path__in=prefixes).order_by("path")
 
 
-def agency_overview(agency: Agency, *, viewer_paths=()) -> dict:
-    """What the agency page shows besides its officials: place in the tree, children,
-    successions and the official counts (a fixed number of queries)."""
+def children_ordered(agency: Agency) -> QuerySet[Agency]:
+    """The agency's children: agencies (committee, departments) before the territorial units
+    under them, each group in tree order."""
+    territorial = Case(When(kind__in=TERRITORIAL_KINDS, then=1), default=0)
+    return agency.get_children().order_by(territorial, "path")
+
+
+def agency_overview(
+    agency: Agency,
+    *,
+    viewer_paths=(),
+    children_page=None,
+    children_per_page: int = 50,
+    children_keep=None,
+) -> dict:
+    """What the agency page shows besides its officials: place in the tree, one page of its
+    children (``children_page``: the page number asked), successions and the official counts
+    (a fixed number of queries, whatever the number of children)."""
+    from lms.core.pagination import paginate
+
     from .counts import summary_counts
 
     today = datetime.date.today()
     ancestors = list(agency.get_ancestors())
-    # Agencies (committee, departments) before the territorial units under them.
-    children = sorted(agency.get_children(), key=lambda c: (c.kind in TERRITORIAL_KINDS, c.path))
+    page = paginate(
+        children_ordered(agency),
+        children_per_page,
+        children_page,
+        param="units_page",
+        keep=children_keep,
+    )
+    children = list(page.object_list)
     lineages = lineage_paths_many([agency, *children])
     stored = summary_counts([agency, *children])
     if stored is None:
@@ -257,6 +280,7 @@ def agency_overview(agency: Agency, *, viewer_paths=()) -> dict:
         "agency": agency,
         "ancestors": [(a, visible(a)) for a in ancestors],
         "children": [(c, counts[c.pk], visible(c)) for c in children],
+        "children_page": page,
         "successions_in": [(s, visible(s.predecessor)) for s in successions_in],
         "successions_out": [(s, visible(s.successor)) for s in successions_out],
         "counts": counts[agency.pk],

@@ -25,6 +25,7 @@ from .roster import COLUMN_HELP, COLUMNS, REQUIRED, read_roster
 from .rules import IMPORTER_ROLES, VIEWER_ROLES
 
 PAGE_SIZE = 25
+CHILDREN_PAGE_SIZE = 50  # units listed on an agency page (a province has up to ~160 communes)
 
 
 def _agency(request, pk):
@@ -57,13 +58,22 @@ def agency_list(request):
 def agency_detail(request, pk):
     agency = request.permission_object
     show_all = request.GET.get("history") == "1"
+    history = {"history": "1"} if show_all else {}
     context = selectors.agency_overview(
-        agency, viewer_paths=scope_paths(request.user, *VIEWER_ROLES)
+        agency,
+        viewer_paths=scope_paths(request.user, *VIEWER_ROLES),
+        children_page=request.GET.get("units_page"),
+        children_per_page=CHILDREN_PAGE_SIZE,
+        children_keep={**history, "page": request.GET.get("page", "")[:9]},
     )
     posts = selectors.posts_under(
         agency, on=None if show_all else datetime.date.today(), paths=context["lineage_paths"]
     )
     context["page"] = Paginator(posts, 50).get_page(request.GET.get("page"))
+    units_page = context["children_page"].number
+    context["officials_query"] = urlencode(
+        {**history, **({"units_page": units_page} if units_page > 1 else {})}
+    )
     context["show_all"] = show_all
     context["manages_accounts"] = can(request.user, "agencies.import_officials", agency)
     context["competency_matrix"] = can(request.user, "competencies.view_matrix", agency)

@@ -1,8 +1,10 @@
-"""The dashboard's filters, read from the query string (bad values are named, not ignored)."""
+"""The dashboard's filters, read from the query string: a bad value is refused with an error
+naming its field (the views answer 400 with the filters to correct), never ignored."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.utils import timezone
@@ -14,6 +16,8 @@ from lms.courses.models import CoursePage
 
 from .selectors import Filters
 
+MONTH = re.compile(r"\d{4}-\d{2}")
+
 
 class MonthField(forms.CharField):
     """A month as YYYY-MM (what <input type="month"> sends); the first day of it."""
@@ -23,9 +27,30 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
+            if not MONTH.fullmatch(value):
+                raise ValueError(value)
             return datetime.datetime.strptime(value, "%Y-%m").date()
         except ValueError as exc:
             raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid") from exc
+
+
+ID = re.compile(r"[1-9]\d{0,17}")
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A record chosen by its id; anything but a plain id is refused before the database sees
+    it (a 25-digit number overflows SQLite's integers)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not ID.fullmatch(str(value)):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+# Refusals that do not repeat the value sent (it may be long, or a script).
+CHOICE_ERRORS = {"invalid_choice": _("Choose one of the listed values.")}
 
 
 class FilterForm(forms.Form):
@@ -33,18 +58,21 @@ class FilterForm(forms.Form):
         label=_("Position kind"),
         required=False,
         choices=[("", _("All position kinds")), *PositionKind.choices],
+        error_messages=CHOICE_ERRORS,
     )
-    course = forms.ModelChoiceField(
+    course = IdChoiceField(
         label=_("Course"),
         required=False,
         queryset=CoursePage.objects.none(),
         empty_label=_("All courses"),
+        error_messages=CHOICE_ERRORS,
     )
-    competency = forms.ModelChoiceField(
+    competency = IdChoiceField(
         label=_("Competency"),
         required=False,
         queryset=Competency.objects.none(),
         empty_label=_("All competencies"),
+        error_messages=CHOICE_ERRORS,
     )
     start = MonthField(
         label=_("From month"),
@@ -83,15 +111,26 @@ class FilterForm(forms.Form):
         return data
 
 
-def filters_from(data) -> tuple[Filters, FilterForm]:
-    """The filters of a query string; invalid fields are left out (the form names them)."""
-    form = FilterForm(data if data is not None else {})
-    if not form.is_valid():
-        cleaned = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
-    else:
-        cleaned = form.cleaned_data
+class BelowFilterForm(FilterForm):
+    """The filters of the "agencies below the threshold" list, with the threshold."""
+
+    threshold = forms.IntegerField(
+        label=_("Threshold (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
+    )
+
+
+def form_for(data, *, threshold: bool = False) -> FilterForm:
+    """The bound filter form of a query string (or a POST), with the threshold if asked."""
+    return (BelowFilterForm if threshold else FilterForm)(data if data is not None else {})
+
+
+def filters_of(cleaned: dict) -> Filters:
     course, competency = cleaned.get("course"), cleaned.get("competency")
-    filters = Filters(
+    return Filters(
         position_kind=cleaned.get("position_kind") or "",
         course_id=course.pk if course else None,
         competency_id=competency.pk if competency else None,
@@ -99,4 +138,14 @@ def filters_from(data) -> tuple[Filters, FilterForm]:
         end=cleaned.get("end"),
         as_of=cleaned.get("as_of"),
     )
-    return filters, form
+
+
+def filters_from(data) -> tuple[Filters, FilterForm]:
+    """The filters of stored parameters (a background export's, checked when it was asked
+    for); a field that no longer holds (a course since unpublished) is left out."""
+    form = form_for(data)
+    if not form.is_valid():
+        cleaned = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    else:
+        cleaned = form.cleaned_data
+    return filters_of(cleaned), form

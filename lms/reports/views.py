@@ -6,28 +6,41 @@ import logging
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
+<<<<<<< HEAD
 from django.core.paginator import Paginator
 from django.db import DatabaseError
+=======
+>>>>>>> h6dash
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Agency
-from lms.core.access import EVERYWHERE, permission_required, scope_paths
+from lms.core.access import EVERYWHERE, can, permission_required, scope_paths
+from lms.core.models import Role
+from lms.core.pagination import paginate
 from lms.core.text import sort_key
 
 from . import charts, services
 from .formatters import CSV, XLSX, to_csv, to_pdf, to_xlsx
-from .forms import filters_from
+from .forms import FilterForm, filters_of, form_for
 from .models import ExportJob
-from .reports import DEFAULT_THRESHOLD, REPORTS, CoverageReport, MonthsReport
+from .reports import (
+    DEFAULT_THRESHOLD,
+    REPORTS,
+    BelowThresholdReport,
+    CoverageReport,
+    MonthsReport,
+)
 from .rules import VIEWER_ROLES
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+LINES_PAGE_SIZE = 50  # child agencies per page of a dashboard
 # Reports listed under the dashboard, in this order.
 ACTION_REPORTS = ("untrained", "expiring", "below", "sessions", "clauses", "officials")
 
@@ -48,16 +61,56 @@ def _agency(request, pk, **kwargs):
 
 
 def _query(filters, **extra) -> str:
-    params = {**filters.params(), **{k: v for k, v in extra.items() if v}}
+    params = {**filters.params(), **{k: v for k, v in extra.items() if v not in (None, "")}}
     return urlencode(params)
+
+
+FORMATS = ("", "csv", "xlsx")
+
+
+class InvalidFilters(Exception):
+    """A filter (or the export format) holds a value that is not accepted."""
+
+    def __init__(self, form: FilterForm):
+        self.form = form
+
+
+def _read_filters(data, *, threshold: bool = False, fmt: str = ""):
+    """(filters, bound form) of a query string or POST; InvalidFilters if any value is bad."""
+    form = form_for(data, threshold=threshold)
+    valid = form.is_valid()
+    if fmt not in FORMATS:
+        form.add_error(None, _("Format: choose CSV or XLSX."))
+        valid = False
+    if not valid:
+        raise InvalidFilters(form)
+    return filters_of(form.cleaned_data), form
+
+
+def _refused(request, form, agency, *, action: str, heading: str):
+    """400: the page of the filters to correct, their errors named; nothing computed."""
+    return render(
+        request,
+        "reports/filters_invalid.html",
+        {
+            "agency": agency,
+            "form": form,
+            "filters_action": action,
+            "heading": heading,
+            "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
+        },
+        status=400,
+    )
+
+
+def _dashboard_url(agency) -> str:
+    return reverse("reports:dashboard", args=[agency.pk]) if agency else reverse("reports:index")
 
 
 def _ancestors(request, agency):
     """The breadcrumb: the agency's ancestors that the viewer may open."""
     if agency is None:
         return []
-    from lms.core.access import can
-
     return [a for a in agency.get_ancestors() if can(request.user, "reports.view", a)]
 
 
@@ -79,11 +132,25 @@ def dashboard(request, pk):
 
 
 def _dashboard(request, agency):
+<<<<<<< HEAD
     _current()
     filters, form = filters_from(request.GET)
+=======
+    try:
+        filters, form = _read_filters(request.GET)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
+>>>>>>> h6dash
     coverage = CoverageReport(agency, filters)
     board = coverage.board
-    lines = [line for line in board.lines]
+    # A province has up to ~160 communes: one page of them, the total below every page.
+    lines = paginate(board.lines, LINES_PAGE_SIZE, request.GET.get("page"), keep=_query(filters))
     coverage_chart = charts.bars(
         [
             (
@@ -91,7 +158,7 @@ def _dashboard(request, agency):
                 line.coverage,
                 "–" if line.coverage is None else f"{line.coverage:.1f} %".replace(".", ","),
             )
-            for line in lines
+            for line in lines.object_list
         ],
         maximum=100,
         threshold=DEFAULT_THRESHOLD,
@@ -107,6 +174,7 @@ def _dashboard(request, agency):
             "agency": agency,
             "board": board,
             "coverage": coverage,
+            "lines": lines,
             "form": form,
             "filters": filters,
             "query": _query(filters),
@@ -119,8 +187,31 @@ def _dashboard(request, agency):
     )
 
 
-def _report_response(request, report, agency):
+def _dashboard_title(agency) -> str:
+    if agency is None:
+        return _("Training dashboard: whole country")
+    return _("Training dashboard: %(name)s") % {"name": agency.name}
+
+
+def _report_response(request, report_class, agency):
     fmt = request.GET.get("format", "")
+    threshold = report_class is BelowThresholdReport
+    data = request.GET
+    if threshold and "threshold" not in data:
+        data = data.copy()
+        data["threshold"] = DEFAULT_THRESHOLD
+    try:
+        filters, form = _read_filters(data, threshold=threshold, fmt=fmt)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=request.path,
+            heading=f"{report_class.title} – {agency.name if agency else _('Whole country')}",
+        )
+    extra = {"threshold": form.cleaned_data["threshold"]} if threshold else {}
+    report = report_class(agency, filters, extra)
     if fmt == "csv":
         response = HttpResponse(to_csv(report), content_type=CSV)
         response["Content-Disposition"] = f'attachment; filename="{report.filename("csv")}"'
@@ -132,9 +223,8 @@ def _report_response(request, report, agency):
     rows = report.rows()
     links = report.links()
     paired = [(row, links[i] if i < len(links) else None) for i, row in enumerate(rows)]
-    page = Paginator(paired, PAGE_SIZE).get_page(request.GET.get("page"))
-    filters, form = filters_from(request.GET)
-    extra = {"threshold": request.GET.get("threshold", "")}
+    query = _query(filters, **extra)
+    page = paginate(paired, PAGE_SIZE, request.GET.get("page"), keep=query)
     return render(
         request,
         "reports/report.html",
@@ -144,10 +234,93 @@ def _report_response(request, report, agency):
             "columns": report.columns(),
             "page": page,
             "form": form,
-            "query": _query(filters, **extra),
+            "query": query,
             "ancestors": _ancestors(request, agency) + ([agency] if agency else []),
             "sessions_chart": _sessions_chart(report),
+            "can_assign": report.slug == "untrained"
+            and can(request.user, "courses.assign", agency),
+            "can_invite": report.slug == "untrained" and _can_invite(request.user, agency),
         },
+    )
+
+
+def _untrained_prefill(request, agency) -> dict:
+    """What the untrained list's filters choose, for the assign and invite forms (bad values
+    are refused as on the list itself)."""
+    filters, _form = _read_filters(request.GET)
+    return {
+        "position_kinds": [filters.position_kind] if filters.position_kind else [],
+        "course": filters.course_id,
+    }
+
+
+@permission_required("reports.view", get_object=_agency)
+def untrained_assign(request, pk):
+    """The assign-a-course form with the agency (and the list's position and course) chosen;
+    it is sent to the courses' own assign page, which checks everything again."""
+    from lms.courses.forms import AssignForm
+
+    agency = request.permission_object
+    if not can(request.user, "courses.assign", agency):
+        raise PermissionDenied("courses.assign")
+    try:
+        chosen = _untrained_prefill(request, agency)
+    except InvalidFilters as bad:
+        return _refused(
+            request, bad.form, agency, action=request.path, heading=_("Assign a course")
+        )
+    form = AssignForm(
+        user=request.user,
+        initial={
+            "agencies": [agency.pk],
+            "position_kinds": chosen["position_kinds"],
+            "course": chosen["course"],
+        },
+    )
+    return render(
+        request,
+        "courses/assign.html",
+        {"form": form, "preview": None, "form_action": reverse("courses:assign")},
+    )
+
+
+def _can_invite(user, agency) -> bool:
+    """Whether the user creates sessions that may target ``agency``."""
+    from lms.training.forms import agencies_in_scope
+
+    return can(user, "training.create_session") and (
+        agencies_in_scope(user, Role.TRAINER).filter(pk=agency.pk).exists()
+    )
+
+
+@permission_required("reports.view", get_object=_agency)
+def untrained_invite(request, pk):
+    """A new session's form with the agency as its target (and the list's position and
+    course): the officials of the agency are invited once it is saved. Sent to the sessions'
+    own create page, which checks everything again."""
+    from lms.training.forms import SessionForm
+
+    agency = request.permission_object
+    if not _can_invite(request.user, agency):
+        raise PermissionDenied("training.create_session")
+    try:
+        chosen = _untrained_prefill(request, agency)
+    except InvalidFilters as bad:
+        return _refused(
+            request, bad.form, agency, action=request.path, heading=_("Invite to a session")
+        )
+    form = SessionForm(
+        user=request.user,
+        initial={
+            "target_agencies": [agency.pk],
+            "target_positions": chosen["position_kinds"],
+            "course": chosen["course"],
+        },
+    )
+    return render(
+        request,
+        "training/session_form.html",
+        {"form": form, "session": None, "form_action": reverse("training:session_create")},
     )
 
 
@@ -169,9 +342,13 @@ def report(request, pk, slug):
         raise Http404
     if not report_class.allowed(request.user, agency):
         raise PermissionDenied(slug)
+<<<<<<< HEAD
     _current()
     filters, _form = filters_from(request.GET)
     return _report_response(request, report_class(agency, filters, request.GET), agency)
+=======
+    return _report_response(request, report_class, agency)
+>>>>>>> h6dash
 
 
 @permission_required("reports.view")
@@ -179,6 +356,7 @@ def country_report(request, slug):
     report_class = REPORTS.get(slug)
     if report_class is None or not report_class.country_allowed:
         raise Http404
+<<<<<<< HEAD
     _current()
     filters, _form = filters_from(request.GET)
     return _report_response(request, report_class(None, filters, request.GET), None)
@@ -187,6 +365,22 @@ def country_report(request, slug):
 def _pdf(request, agency):
     _current()
     filters, _form = filters_from(request.GET)
+=======
+    return _report_response(request, report_class, None)
+
+
+def _pdf(request, agency):
+    try:
+        filters, _form = _read_filters(request.GET)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
+>>>>>>> h6dash
     reports = [CoverageReport(agency, filters), MonthsReport(agency, filters)]
     content = to_pdf(reports, title=_("Training dashboard"))
     response = HttpResponse(content, content_type="application/pdf")
@@ -210,10 +404,18 @@ def country_pdf(request):
 @permission_required("reports.view", get_object=_agency)
 def export_start(request, pk):
     """Queue the whole dashboard of the agency as a workbook built in the background."""
-    filters, _form = filters_from(request.POST)
-    job = services.export_job_create(
-        agency=request.permission_object, by=request.user, params=filters.params()
-    )
+    agency = request.permission_object
+    try:
+        filters, _form = _read_filters(request.POST)
+    except InvalidFilters as bad:
+        return _refused(
+            request,
+            bad.form,
+            agency,
+            action=_dashboard_url(agency),
+            heading=_dashboard_title(agency),
+        )
+    job = services.export_job_create(agency=agency, by=request.user, params=filters.params())
     return redirect("reports:export_job", pk=job.pk)
 
 

@@ -17,6 +17,12 @@ CASES = [
         "allowed": VIEWERS,
         "scoped": True,
     },
+    {
+        # The units under it a page at a time (units_page), keeping the officials' page.
+        "id": "agencies:agency_detail-units-page",
+        "path": lambda world: f"/agencies/{world['province_a'].pk}/?units_page=2&page=1&history=1",
+        "allowed": VIEWERS,
+    },
     {"name": "agencies:import_officials", "allowed": {"iso_secretary", "admin"}},
     {
         # A background import is seen by the user who started it, and by nobody else.

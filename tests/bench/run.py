@@ -37,14 +37,13 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.bench.server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where the database in use keeps its files (see use_backend): the scenarios read it at run time.
@@ -63,12 +62,6 @@ def use_backend(backend: str) -> None:
         VAR = Path(os.environ["BENCH_VAR"]) / backend
     else:
         VAR = ROOT / "var" / "bench" / backend
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_env(backend: str = "sqlite") -> dict:
@@ -146,53 +139,6 @@ def reusable_facts(env) -> dict | None:
     if db_there and facts.exists():
         return json.loads(facts.read_text())
     return None
-
-
-class Server:
-    def __init__(self, env, workers: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(VAR / "gunicorn.log", "w")
-        self.proc = subprocess.Popen(
-            [
-                str(Path(PY).parent / "gunicorn"),
-                "lms.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(self.url + "/bench/bare/", timeout=2)
-                return
-            except Exception as exc:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited; see {VAR / 'gunicorn.log'}") from exc
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 def wrk(
@@ -364,10 +310,16 @@ def run_backend(backend: str, args, wanted: set) -> list[Row]:
         facts = prepare(env, backend)
     else:
         print(f"[{backend}] reusing the bench database ({VAR})", flush=True)
-    server = Server(env, workers=args.workers)
     rows = Rows()
     load = {"connections": args.connections, "duration": args.duration}
-    try:
+    server_options = ("--backlog", "2048", "--log-level", "warning")
+    with serve(
+        env,
+        log=VAR / "gunicorn.log",
+        workers=args.workers,
+        ready="/bench/bare/",
+        options=server_options,
+    ) as server:
         # Warm each worker's caches (routes, skeletons, sidebar parts) as a running site has them:
         # every lesson served a few times, so both workers have rendered their parts.
         if {"lesson", "lessons"} & wanted and facts.get("readers"):
@@ -451,8 +403,6 @@ def run_backend(backend: str, args, wanted: set) -> list[Row]:
         if "verify" in wanted and facts.get("verify_url"):
             r = paired(server.url + facts["verify_url"], bare_url, **load)
             rows.append(ratio_row("certificate verify page (anonymous)", *r))
-    finally:
-        server.stop()
     bare = merge(BARES)
     rows.insert(
         0,

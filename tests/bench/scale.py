@@ -21,11 +21,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.bench.server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "bench-scale"
@@ -155,44 +156,6 @@ def query_counts(users, targets) -> tuple[dict, dict]:
     return counts, cookies
 
 
-class Server:
-    def __init__(self, env: dict, port: int = 8097, workers: int = 2):
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = open(VAR / "gunicorn.log", "w")
-        self.proc = subprocess.Popen(
-            [
-                str(Path(PY).parent / "gunicorn"),
-                "lms.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "2",
-                "--timeout",
-                "120",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(self.url + "/accounts/login/", timeout=5)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("gunicorn did not start (see var/bench-scale/gunicorn.log)")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.log.close()
-
-
 def latency(url: str, cookie: str, requests: int) -> dict:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     for _ in range(3):  # warm-up: imports, caches, the session
@@ -241,14 +204,22 @@ def main(argv=None) -> int:
     users, province = bench_users()
     targets = pages(province)
     counts, cookies = query_counts(users, targets)
-    server = Server(env)
     results = {"officials": Official.objects.count(), "province": province.name, "pages": {}}
-    try:
+    options = ("--timeout", "120")
+    with serve(
+        env,
+        log=VAR / "gunicorn.log",
+        port=8097,
+        threads=2,
+        ready="/accounts/login/",
+        wait_s=60,
+        poll_s=0.5,
+        options=options,
+        stop_s=30,
+    ) as server:
         for label, username, path in targets:
             measured = latency(server.url + path, cookies[username], args.requests)
             results["pages"][label] = {"path": path, **counts[label], **measured}
-    finally:
-        server.stop()
     print(f"{results['officials']:,} officials; province: {results['province']}")
     print(f"{'page':36} {'status':>6} {'queries':>8} {'median ms':>10} {'p90 ms':>8}")
     for label, row in results["pages"].items():

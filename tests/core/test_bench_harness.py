@@ -60,3 +60,44 @@ def test_bench_officials_hold_sessions_saved_as_a_login_saves_them(tree, django_
             session = store(key)
             assert session[SESSION_KEY] == str(user.pk)
         assert session.get_expiry_age() == settings.LEARNER_SESSION_SECONDS
+
+
+def tiny_app(environ, start_response):
+    """A WSGI app for the server helper's test: answers its path."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [environ["PATH_INFO"].encode()]
+
+
+def test_serve_starts_gunicorn_waits_for_it_and_stops_it(tmp_path):
+    import os
+    import urllib.request
+
+    from tests.bench.server import serve
+
+    log = tmp_path / "gunicorn.log"
+    with serve(
+        dict(os.environ),
+        log=log,
+        workers=1,
+        threads=1,
+        ready="/ready/",
+        app="tests.core.test_bench_harness:tiny_app",
+    ) as server:
+        assert server.proc.poll() is None
+        with urllib.request.urlopen(server.url + "/hello/", timeout=10) as answer:
+            assert answer.read() == b"/hello/"
+    assert server.proc.returncode is not None  # stopped on leaving the block
+    with pytest.raises(OSError):
+        urllib.request.urlopen(server.url + "/hello/", timeout=2)
+
+
+def test_serve_says_where_the_log_is_when_gunicorn_cannot_start(tmp_path):
+    import os
+
+    from tests.bench.server import serve
+
+    log = tmp_path / "gunicorn.log"
+    with pytest.raises(RuntimeError, match="gunicorn exited .*gunicorn.log"):
+        with serve(dict(os.environ), log=log, workers=1, app="tests.no_such_module:app"):
+            pass
+    assert "no_such_module" in log.read_text()

@@ -53,6 +53,27 @@ CASES = [
         "path": lambda world: f"/reports/{world['commune_a1'].pk}/sessions/?format=csv",
         "allowed": VIEWERS,
     },
+    # The untrained list's shortcuts: the assign form (assigners who see the list) and a new
+    # session's form (those who also create sessions over the agency: here the admin only).
+    {
+        "name": "reports:untrained_assign",
+        "kwargs": _province,
+        "allowed": VIEWERS,
+        "scoped": True,
+    },
+    {
+        "id": "reports:untrained_assign-filtered",
+        "path": lambda world: (
+            f"/reports/{world['province_a'].pk}/untrained/assign/?position_kind=specialist"
+        ),
+        "allowed": VIEWERS,
+    },
+    {"name": "reports:untrained_invite", "kwargs": _province, "allowed": {"admin"}},
+    {
+        "id": "reports:dashboard-page-2",
+        "path": lambda world: f"/reports/{world['province_a'].pk}/?page=2&start=2025-01",
+        "allowed": VIEWERS,
+    },
     {
         "name": "reports:country_report",
         "kwargs": lambda world: {"slug": "coverage"},
