@@ -249,6 +249,11 @@ else:
         }
     }
 
+# Where each learner was last seen (the lesson to resume) is queued per process and written in
+# one transaction every LESSON_SEEN_FLUSH_SECONDS, or as soon as LESSON_SEEN_FLUSH_SIZE rows wait
+# (lms/courses/seen.py); 0 writes each visit in its request.
+LESSON_SEEN_FLUSH_SECONDS = float(os.environ.get("LESSON_SEEN_FLUSH_SECONDS", "1"))
+LESSON_SEEN_FLUSH_SIZE = int(os.environ.get("LESSON_SEEN_FLUSH_SIZE", "200"))
 # Sessions are read from the cache and written through to the database: a logged-in page costs no
 # session query, and a cache that is flushed or culled loses no session.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
