@@ -75,6 +75,7 @@ class SeenQueue:
         # enrolment_id -> (lesson_id, seen_at)
         self.enrolments: dict[int, tuple[int, object]] = {}
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._pid = os.getpid()
 
     def __len__(self) -> int:
@@ -110,6 +111,7 @@ class SeenQueue:
         if self._pid != os.getpid():
             self._pid = os.getpid()
             self._thread = None
+            self._stopping = False
             self._wake = threading.Event()
             self.progress, self.enrolments = {}, {}
 
@@ -161,7 +163,7 @@ class SeenQueue:
         return len(progress_rows) + len(enrolment_rows)
 
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             seconds = settings.LESSON_SEEN_FLUSH_SECONDS
             self._wake.wait(seconds if seconds > 0 else None)
             self._wake.clear()
@@ -174,6 +176,14 @@ class SeenQueue:
                 logger.exception("lesson visits: flush failed; retrying later")
             finally:
                 close_old_connections()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Let a flush under way finish (the thread stops after it)."""
+        self._stopping = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 def _write(progress_rows: list, enrolment_rows: list) -> None:
@@ -232,7 +242,10 @@ def flush() -> int:
 
 @atexit.register
 def _flush_at_exit() -> None:
-    if len(queue) and queue._pid == os.getpid():
+    if queue._pid != os.getpid():
+        return
+    queue.stop()
+    if len(queue):
         try:
             queue.flush()
         except Exception:
