@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .access import menu_roles, roles_change_after, roles_of
 from .models import Role
+from .sessions import take_prefetched_user
 
 USER_CACHE_SECONDS = 300
 
@@ -41,7 +42,10 @@ class CachedModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         key = user_cache_key(user_id)
-        user = cache.get(key)
+        # Read with the session when this process has seen the session before (sessions.py).
+        user = take_prefetched_user(user_id)
+        if user is None:
+            user = cache.get(key)
         if user is None:
             user = super().get_user(user_id)
             if user is None:

@@ -6,12 +6,13 @@ slow path (Wagtail's routing, then ``LessonPage.serve``) renders the page whole 
 lesson's URL (``remember_route``). ``LessonPageMiddleware`` then answers later GETs of that URL by
 an enrolled learner from a *skeleton*: the page rendered once with markers where those parts go,
 split at the markers and kept in the cache per lesson, language and menu (the menu follows the
-user's roles). A request then costs the session and the user (both cached, see
-lms/core/auth.py), one cache read for the route, two small SQL queries (the user's roles; the
-learner's enrolment with the lessons done and the results on the module quizzes), the skeleton
-from this process's memo, and the sidebar put together from parts rendered once per course and
-lesson (lms/courses/outline.py: learners' marks vary without end, the parts do not); a write only
-when the learner opens another lesson than the one last seen.
+user's roles). A request then costs the session and the user with its roles (both cached, see
+lms/core/auth.py), the route and the skeleton from this process's memo, one SQL query (the
+learner's enrolment with the lessons done and the results on the module quizzes, sent without
+Django's connection health check before it: see ``_read``), and the sidebar put together from
+parts rendered once per course and lesson (lms/courses/outline.py: learners' marks vary without
+end, the parts do not). It writes nothing: opening another lesson than the one last seen queues
+the visit, which this process writes with others a moment later (lms/courses/seen.py).
 
 Anything else takes the slow path, which is always right: editors (who get Wagtail's user bar),
 learners not enrolled yet (opening a lesson of an open course enrols them), pending messages,
@@ -27,6 +28,7 @@ one query (the generation) instead of Wagtail's routing and the templates.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.middleware import get_user as request_user
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -189,6 +191,35 @@ def _learner_sql(quizzes: int = 0) -> str:
     return sql
 
 
+def _fetch(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _read(sql: str, params: list) -> list:
+    """Run the fast path's one query on this thread's connection without Django's health check
+    first (CONN_HEALTH_CHECKS: a ``SELECT 1`` round trip on the first query of every request,
+    as long again as the query itself on PostgreSQL). The query is the check: if the connection
+    turns out dead (the database restarted), it is closed and the read runs once more on a new
+    one, which is what the health check would have done. A read, so running it twice is safe."""
+    if (
+        connection.connection is None
+        or not connection.health_check_enabled
+        or connection.health_check_done
+        or connection.in_atomic_block
+    ):
+        return _fetch(sql, params)
+    connection.health_check_done = True
+    try:
+        return _fetch(sql, params)
+    except (InterfaceError, OperationalError):
+        logger.info("fast path: database connection lost; reconnecting")
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        return _fetch(sql, params)
+
+
 def enrolled_learner(
     *, user_id: int, course_id: int, lesson_id: int, quizzes: tuple = ()
 ) -> Learner | None:
@@ -206,9 +237,7 @@ def enrolled_learner(
     params = list(learner_params)
     if quizzes:
         params += learner_params[:2] + [SittingState.FINISHED, *quizzes] + learner_params[2:]
-    with connection.cursor() as cursor:
-        cursor.execute(_learner_sql(len(quizzes)), params)
-        rows = cursor.fetchall()
+    rows = _read(_learner_sql(len(quizzes)), params)
     if not rows:
         return None
     generation, enrolment_id, official_id, completed, seen = rows[0][:5]

@@ -419,6 +419,19 @@ def lesson_access_state(*, lesson_id: int, user) -> LessonState | None:
     return lesson_state(lesson=lesson, user=user)
 
 
+def last_seen_lesson_id(enrolment: Enrolment) -> int | None:
+    """The lesson the learner was last seen on: the enrolment's, or a later visit still waiting
+    in this process's queue (lms/courses/seen.py)."""
+    from .seen import queue
+
+    waiting = queue.pending_enrolment(enrolment.pk)
+    if waiting is not None and (
+        enrolment.last_seen_at is None or enrolment.last_seen_at <= waiting[1]
+    ):
+        return waiting[0]
+    return enrolment.last_lesson_id
+
+
 def my_learning(*, user) -> dict:
     """The learner's enrolments with progress, next lesson and resume link (four queries)."""
     official = official_of(user)
@@ -450,9 +463,8 @@ def my_learning(*, user) -> dict:
         lessons = lessons_by_course.get(enrolment.course.path, [])
         done_count = sum(1 for lesson in lessons if lesson["id"] in done)
         next_lesson = next((lesson for lesson in lessons if lesson["id"] not in done), None)
-        last = next(
-            (lesson for lesson in lessons if lesson["id"] == enrolment.last_lesson_id), None
-        )
+        last_lesson_id = last_seen_lesson_id(enrolment)
+        last = next((lesson for lesson in lessons if lesson["id"] == last_lesson_id), None)
         resume = last or next_lesson or (lessons[0] if lessons else None)
         rows.append(
             {

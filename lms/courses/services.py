@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import functools
-import threading
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,54 +218,20 @@ def _course_of(lesson: LessonPage) -> CoursePage:
     return CoursePage.objects.get(path=course_path_of(lesson.path))
 
 
-_SQLITE_WRITER = threading.Lock()
-
-
-@functools.cache
-def _seen_sql() -> tuple[str, str]:
-    """Insert the learner's progress row on the lesson or stamp the one there; stamp the
-    enrolment. Plain SQL written once: the fast path runs it whenever a learner opens another
-    lesson, and on SQLite each statement holds the database's write lock only while it runs
-    (no Python between taking the lock and letting it go, as a transaction around ORM calls
-    would have, so writers queue for microseconds rather than convoy)."""
-    qn = connection.ops.quote_name
-    progress = (
-        f"INSERT INTO {qn(LessonProgress._meta.db_table)} "
-        f"({qn('official_id')}, {qn('lesson_id')}, {qn('course_id')}, {qn('last_seen_at')}) "
-        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({qn('official_id')}, {qn('lesson_id')}) "
-        f"DO UPDATE SET {qn('last_seen_at')} = excluded.{qn('last_seen_at')}"
-    )
-    enrolment = (
-        f"UPDATE {qn(Enrolment._meta.db_table)} SET {qn('last_lesson_id')} = %s, "
-        f"{qn('last_seen_at')} = %s WHERE {qn('id')} = %s"
-    )
-    return progress, enrolment
-
-
 def lesson_mark_seen(
     *, official_id: int, lesson_id: int, course_id: int, enrolment_id: int | None
 ) -> None:
-    """Remember the lesson as the learner's place to resume (two statements). A lesson merely
-    seen is not evidence, so its progress row gets no history row."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    progress, enrolment = _seen_sql()
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # One transaction that does not wait for its WAL flush: a place to resume is no
-        # evidence, and a crash may lose the last instant of them, never make them wrong.
-        # (Inside a caller's transaction the setting would cover its writes too: not there.)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(progress, [official_id, lesson_id, course_id, now])
-            if enrolment_id is not None:
-                cursor.execute(enrolment, [lesson_id, now, enrolment_id])
-        return
-    # SQLite lets one writer in at a time and makes the others sleep in its busy handler (1, 2,
-    # 5 ... 100 ms): the threads of one process take turns on a lock of ours instead.
-    with _SQLITE_WRITER if connection.vendor == "sqlite" else contextlib.nullcontext():  # noqa: SIM117
-        with connection.cursor() as cursor:
-            cursor.execute(progress, [official_id, lesson_id, course_id, now])
-            if enrolment_id is not None:
-                cursor.execute(enrolment, [lesson_id, now, enrolment_id])
+    """Remember the lesson as the learner's place to resume (queued and written in batches: see
+    lms/courses/seen.py). A lesson merely seen is not evidence, so its progress row gets no
+    history row."""
+    from .seen import record
+
+    record(
+        official_id=official_id,
+        lesson_id=lesson_id,
+        course_id=course_id,
+        enrolment_id=enrolment_id,
+    )
 
 
 def lesson_mark_done(

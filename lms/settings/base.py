@@ -250,9 +250,15 @@ else:
         }
     }
 
+# Where each learner was last seen (the lesson to resume) is queued per process and written in
+# one transaction every LESSON_SEEN_FLUSH_SECONDS, or as soon as LESSON_SEEN_FLUSH_SIZE rows wait
+# (lms/courses/seen.py); 0 writes each visit in its request.
+LESSON_SEEN_FLUSH_SECONDS = float(os.environ.get("LESSON_SEEN_FLUSH_SECONDS", "1"))
+LESSON_SEEN_FLUSH_SIZE = int(os.environ.get("LESSON_SEEN_FLUSH_SIZE", "200"))
 # Sessions are read from the cache and written through to the database: a logged-in page costs no
 # session query, and a cache that is flushed or culled loses no session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# lms.core.sessions reads the session and its user from the cache in one round trip.
+SESSION_ENGINE = "lms.core.sessions"
 # Session lifetimes (lms/core/auth.py): staff (any role beyond learner) until the browser closes
 # and at most STAFF_SESSION_HOURS after logging in; learners LEARNER_SESSION_DAYS.
 STAFF_SESSION_SECONDS = int(float(os.environ.get("STAFF_SESSION_HOURS", "8")) * 3600)

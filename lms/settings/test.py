@@ -29,3 +29,6 @@ else:
 # Tests that need two-factor for admins turn it on (tests/users/test_otp.py); the e2e demo admin
 # logs in with a password only.
 OTP_REQUIRED_FOR_ADMINS = False
+# A lesson opened is written in its request, so tests read it at once (tests/courses/test_seen.py
+# runs the batched queue).
+LESSON_SEEN_FLUSH_SECONDS = 0

@@ -91,7 +91,7 @@ def test_the_embedded_cache_is_shared_by_processes_and_kept_apart_per_database(t
     (backend_a, prefix_a, sessions), (backend_b, prefix_b, _) = out
     assert backend_a == backend_b == "lms.core.cache.FileBasedCache"
     assert prefix_a != prefix_b
-    assert sessions == "django.contrib.sessions.backends.cached_db"
+    assert sessions == "lms.core.sessions"
     assert settings.AUTHENTICATION_BACKENDS[-1] == "lms.core.auth.CachedModelBackend"
 
 
