@@ -16,7 +16,7 @@ from lms.agencies.selectors import official_for_user
 from lms.core.access import can, permission_required, require
 from lms.core.text import parse_id
 
-from . import selectors, services
+from . import definitions, selectors, services
 from .forms import MarkForm, RemarkForm
 from .models import (
     FeedbackMode,
@@ -123,7 +123,7 @@ def quiz_detail(request, slug):
             and (open_sitting is not None or left is None or left > 0),
             "locked": locked,
             "counted": counted,
-            "question_count": quiz.quiz_questions.count() + sum(d.count for d in quiz.draws.all()),
+            "question_count": definitions.quiz_plan(quiz).question_count,
             "can_analyse": can(request.user, "quizzes.analyse", quiz),
         },
     )
