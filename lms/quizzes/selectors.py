@@ -162,22 +162,28 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
         chosen[rid].add(cid)
     for r in responses:
         r.sitting = sitting  # the rules read the sitting (and its official) of a response
-        r.question = Question(
-            pk=r.question_id,
-            points=r.points,
-            **{name: r.shown.get(name, "") for name in SHOWN_FIELDS},
-        )
-        choices = r.shown_choices()
-        r.chosen_ids = chosen.get(r.pk, set())
-        r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]
-        for choice in r.ordered_choices:
-            choice.picked = choice.pk in r.chosen_ids
-        if r.kind == QuestionKind.MATCHING:
-            pairs = r.matching_answer()
-            r.options = list(enumerate(r.matching_options))
-            for choice in r.ordered_choices:
-                choice.picked_match = pairs.get(choice.pk, "")
+        response_as_shown(r, chosen.get(r.pk, set()))
     return responses
+
+
+def response_as_shown(r: Response, chosen_ids: set[int]) -> None:
+    """Give a response a light copy of its question and its choices as the attempt showed them
+    (from its snapshot), each marked picked or not: what the review templates read."""
+    r.question = Question(
+        pk=r.question_id,
+        points=r.points,
+        **{name: r.shown.get(name, "") for name in SHOWN_FIELDS},
+    )
+    choices = r.shown_choices()
+    r.chosen_ids = chosen_ids
+    r.ordered_choices = [choices[c] for c in r.choice_order if c in choices]
+    for choice in r.ordered_choices:
+        choice.picked = choice.pk in r.chosen_ids
+    if r.kind == QuestionKind.MATCHING:
+        pairs = r.matching_answer()
+        r.options = list(enumerate(r.matching_options))
+        for choice in r.ordered_choices:
+            choice.picked_match = pairs.get(choice.pk, "")
 
 
 def accepted_answers(responses: list[Response]) -> dict[int, list[str]]:

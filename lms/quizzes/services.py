@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from lms.core.text import fold
 
+from . import definitions
 from .formats.base import KINDS, TEXT_FORMATS, FormatError, ParsedQuestion
 from .models import (
     Category,
@@ -29,8 +30,6 @@ from .models import (
     Sitting,
     SittingState,
     Tag,
-    matching_options,
-    question_snapshot,
 )
 from .signals import sitting_finished
 
@@ -243,6 +242,7 @@ def _sync_choices(question: Question, rows: list[ChoiceRow], existing: list[Choi
         retire = [c.pk for c in stale if c.pk in used and c.active]
         if retire:
             Choice.objects.filter(pk__in=retire).update(active=False)
+            definitions.bank_changed()  # an update sends no signal
             changed = True
     return changed
 
@@ -430,32 +430,6 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
     return now or timezone.now()
 
 
-def _draw_question_ids(quiz: Quiz, rng: random.Random) -> list[int]:
-    """The quiz's own questions in order, then each draw's random pick: three queries at most
-    (the pools of every draw are read together)."""
-    ids = list(quiz.quiz_questions.order_by("order", "pk").values_list("question_id", flat=True))
-    draws = list(quiz.draws.select_related("category").order_by("order", "pk"))
-    if not draws:
-        return ids
-    where = Q()
-    for draw in draws:
-        path = draw.category.path
-        where |= Q(category__path=path) | Q(category__path__startswith=path + "/")
-    bank = list(Question.objects.filter(where).values_list("pk", "category__path"))
-    chosen = set(ids)
-    for draw in draws:
-        path = draw.category.path
-        pool = [
-            pk
-            for pk, cat in bank
-            if pk not in chosen and (cat == path or cat.startswith(path + "/"))
-        ]
-        picked = rng.sample(pool, min(draw.count, len(pool)))
-        ids.extend(picked)
-        chosen.update(picked)
-    return ids
-
-
 def attempts_used(*, quiz: Quiz, official) -> int:
     return Sitting.objects.filter(quiz=quiz, official=official).count()
 
@@ -494,17 +468,15 @@ def sitting_start(
     refusal = final_quiz_refusal(official=official, quiz=quiz)
     if refusal:
         raise QuizError(refusal)
-    question_ids = _draw_question_ids(quiz, rng)
+    # The quiz's plan and its questions as shown come from this process's copies while the bank
+    # is unchanged (definitions.py): no query for them once the quiz has been started here.
+    token = definitions.generation()
+    question_ids = definitions.quiz_plan(quiz, token).draw(rng)
     if not question_ids:
         raise QuizError(_("This quiz has no questions yet."))
     if quiz.random_order:
         rng.shuffle(question_ids)
-    questions = Question.objects.in_bulk(question_ids)
-    choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(question_id__in=question_ids, active=True).order_by(
-        "order", "pk"
-    ):
-        choices.setdefault(choice.question_id, []).append(choice)
+    questions = definitions.question_copies(question_ids, token)
     assignment = current_assignment(official)
     deadline = (
         now + datetime.timedelta(minutes=quiz.time_limit_minutes)
@@ -528,30 +500,23 @@ def sitting_start(
             responses = []
             for order, qid in enumerate(question_ids):
                 question = questions[qid]
-                order_ids = [c.pk for c in choices.get(qid, [])]
-                if (
-                    quiz.random_order
-                    and question.shuffle_choices
-                    and question.kind
-                    in (
-                        QuestionKind.SINGLE,
-                        QuestionKind.MULTIPLE,
-                    )
-                ):
-                    rng.shuffle(order_ids)
-                shown = question_snapshot(question, choices.get(qid, []))
-                if question.kind == QuestionKind.MATCHING:
+                shown = question.shown
+                if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                    order_ids = list(question.choice_ids)
+                    if quiz.random_order and question.shuffle_choices:
+                        rng.shuffle(order_ids)
+                elif question.kind == QuestionKind.MATCHING:
                     # Items in the question's order; the answers offered are shuffled.
-                    order_ids = [c.pk for c in choices.get(qid, []) if c.text]
-                    shown["options"] = matching_options(choices.get(qid, []))
+                    order_ids = list(question.item_ids)
+                    shown = {**shown, "options": list(question.options)}
                     if question.shuffle_choices:
                         rng.shuffle(shown["options"])
-                elif question.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                else:
                     order_ids = []
                 responses.append(
                     Response(
                         sitting=sitting,
-                        question=question,
+                        question_id=qid,
                         order=order,
                         choice_order=order_ids,
                         points=question.points,

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from lms.core.content import Change, ContentError
 
+from . import definitions
 from .formats.base import FormatError
 from .formats.yaml_format import ParsedQuiz, parse_quiz_file
 from .models import Question, Quiz, QuizDraw, QuizQuestion
@@ -175,6 +176,7 @@ class QuizSource:
             )
             for i, d in enumerate(parsed.draw)
         )
+        definitions.bank_changed()  # bulk inserts send no signal
         return quiz
 
     def _relative(self, path: str) -> str:

@@ -16,7 +16,7 @@ from lms.agencies.selectors import official_for_user
 from lms.core.access import can, permission_required, require
 from lms.core.text import parse_id
 
-from . import selectors, services
+from . import definitions, fragments, selectors, services
 from .forms import MarkForm, RemarkForm
 from .models import (
     FeedbackMode,
@@ -123,7 +123,7 @@ def quiz_detail(request, slug):
             and (open_sitting is not None or left is None or left > 0),
             "locked": locked,
             "counted": counted,
-            "question_count": quiz.quiz_questions.count() + sum(d.count for d in quiz.draws.all()),
+            "question_count": definitions.quiz_plan(quiz).question_count,
             "can_analyse": can(request.user, "quizzes.analyse", quiz),
         },
     )
@@ -172,11 +172,8 @@ def sitting(request, pk):
             return redirect("quizzes:sitting_result", pk=sitting.pk)
         messages.success(request, _("Your answers are saved."))
         return redirect("quizzes:sitting", pk=sitting.pk)
-    responses = selectors.sitting_responses(sitting)
-    checked = [r for r in responses if r.checked]
-    accepted = selectors.accepted_answers(checked) if checked else {}
-    for r in responses:
-        r.accepted = accepted.get(r.question_id, [])
+    feedback_each = sitting.feedback_mode == FeedbackMode.EACH
+    responses = fragments.attempt_page_responses(sitting, feedback_each=feedback_each)
     return render(
         request,
         "quizzes/sitting.html",
@@ -185,7 +182,7 @@ def sitting(request, pk):
             "quiz": sitting.quiz,
             "responses": responses,
             "answered": sum(1 for r in responses if r.is_answered),
-            "feedback_each": sitting.feedback_mode == FeedbackMode.EACH,
+            "feedback_each": feedback_each,
         },
     )
 

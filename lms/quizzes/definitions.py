@@ -1,0 +1,169 @@
+"""What starting an attempt reads of a quiz and its bank, kept in each process between attempts.
+
+Every attempt at a quiz draws from the same definition: the quiz's own questions, its draws and
+the bank rows they draw from, and each question as an attempt shows it (``question_snapshot``).
+Reading them costs five queries per start; they change rarely (an edit, an import), so each
+process keeps what it read, stamped with the bank's generation.
+
+Invariants (tests/quizzes/test_definitions.py):
+
+- The generation is a token in the shared cache, replaced once a transaction commits that saved
+  or deleted a question, choice, category, quiz, quiz question or draw (receivers connected in
+  apps.py), or that wrote them without signals: the question import and the quiz sync call
+  ``bank_changed`` themselves for their queryset updates and bulk inserts.
+- A process uses what it keeps only under the generation it was read under. A change made by the
+  process itself forgets everything at once, before its commit, so the writer (an import, a test)
+  never reads its own stale copy; other processes see the new token once the change commits, and
+  then read the committed rows.
+- A cache that lost the token gets a new one: everything is read again, never stale.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Choice, Question, Quiz, matching_options, question_snapshot
+
+GENERATION_KEY = "quizzes:bank:generation"
+# Questions kept per process; past it the copies are dropped and read again as attempts need them.
+MAX_QUESTIONS = 5000
+
+_lock = threading.Lock()
+_plans: dict[int, tuple[str, QuizPlan]] = {}
+_questions: dict[int, tuple[str, QuestionCopy]] = {}
+
+
+@dataclass(frozen=True)
+class QuizPlan:
+    """A quiz's own questions in order, its draws (category path, count) and the bank rows
+    (question id, category path) under any draw's category, in the database's order."""
+
+    fixed: tuple[int, ...]
+    draws: tuple[tuple[str, int], ...]
+    bank: tuple[tuple[int, str], ...]
+
+    @property
+    def question_count(self) -> int:
+        """Questions an attempt asks (a draw from a smaller pool asks fewer)."""
+        return len(self.fixed) + sum(count for _path, count in self.draws)
+
+    def draw(self, rng: random.Random) -> list[int]:
+        """The quiz's own questions, then each draw's random pick from questions not yet in."""
+        ids = list(self.fixed)
+        chosen = set(ids)
+        for path, count in self.draws:
+            pool = [
+                pk
+                for pk, cat in self.bank
+                if pk not in chosen and (cat == path or cat.startswith(path + "/"))
+            ]
+            picked = rng.sample(pool, min(count, len(pool)))
+            ids.extend(picked)
+            chosen.update(picked)
+        return ids
+
+
+@dataclass(frozen=True)
+class QuestionCopy:
+    """A question as an attempt starting now shows it; ``shown`` is shared, never changed."""
+
+    kind: str
+    points: Decimal
+    shuffle_choices: bool
+    choice_ids: tuple[int, ...]
+    # Matching: the items (choices with a text) and the answers offered, in the question's order.
+    item_ids: tuple[int, ...]
+    options: tuple[str, ...]
+    shown: dict
+
+
+def generation() -> str:
+    """The bank's current generation (one cache read; a new one when the cache lost it)."""
+    token = cache.get(GENERATION_KEY)
+    if token is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(GENERATION_KEY) or ""
+    return token
+
+
+def _bump() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def bank_changed(**_kwargs) -> None:
+    """Signal receiver, also called by writes that send no signal: forget this process's copies
+    now and replace the generation once the change commits."""
+    with _lock:
+        _plans.clear()
+        _questions.clear()
+    transaction.on_commit(_bump)
+
+
+def quiz_plan(quiz: Quiz, token: str | None = None) -> QuizPlan:
+    """The quiz's plan: none, or three queries when this process has not read it under the
+    current generation."""
+    token = token if token is not None else generation()
+    kept = _plans.get(quiz.pk)
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    fixed = tuple(quiz.quiz_questions.order_by("order", "pk").values_list("question_id", flat=True))
+    draws = tuple(quiz.draws.order_by("order", "pk").values_list("category__path", "count"))
+    bank: tuple[tuple[int, str], ...] = ()
+    if draws:
+        where = Q()
+        for path, _count in draws:
+            where |= Q(category__path=path) | Q(category__path__startswith=path + "/")
+        bank = tuple(Question.objects.filter(where).values_list("pk", "category__path"))
+    plan = QuizPlan(fixed=fixed, draws=draws, bank=bank)
+    with _lock:
+        _plans[quiz.pk] = (token, plan)
+    return plan
+
+
+def question_copies(ids: list[int], token: str | None = None) -> dict[int, QuestionCopy]:
+    """Question id -> its copy: the questions this process has not read under the current
+    generation cost two queries (the rows, their active choices)."""
+    token = token if token is not None else generation()
+    found: dict[int, QuestionCopy] = {}
+    missing = []
+    for pk in ids:
+        kept = _questions.get(pk)
+        if kept is not None and kept[0] == token:
+            found[pk] = kept[1]
+        else:
+            missing.append(pk)
+    if not missing:
+        return found
+    questions = Question.objects.in_bulk(missing)
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=missing, active=True).order_by(
+        "order", "pk"
+    ):
+        choices.setdefault(choice.question_id, []).append(choice)
+    read = {}
+    for pk, question in questions.items():
+        mine = choices.get(pk, [])
+        read[pk] = QuestionCopy(
+            kind=question.kind,
+            points=question.points,
+            shuffle_choices=question.shuffle_choices,
+            choice_ids=tuple(c.pk for c in mine),
+            item_ids=tuple(c.pk for c in mine if c.text),
+            options=tuple(matching_options(mine)),
+            shown=question_snapshot(question, mine),
+        )
+    with _lock:
+        if len(_questions) + len(read) > MAX_QUESTIONS:
+            _questions.clear()
+        for pk, copy in read.items():
+            _questions[pk] = (token, copy)
+    found.update(read)
+    return found
