@@ -136,6 +136,7 @@ class _Table:
         self.next_id = first_id
         self.written = 0
         self.seconds = 0.0  # spent writing
+        self.types: list[int] | None = None  # PostgreSQL type of each column
         given = set(fields)
         now = timezone.now()
         self.rest: list[str] = []
@@ -171,12 +172,24 @@ class _Table:
         started = time.monotonic()
         if connection.vendor == "postgresql":
             quote = connection.ops.quote_name
+            table = self.model._meta.db_table
             columns = ", ".join(quote(c) for c in self.columns)
-            sql = f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
+            sql = f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT BINARY)"
             rest = self.rest_values
-            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-                for row in self.rows:
-                    copy.write_row(row + rest)
+            with connection.cursor() as cursor:
+                if self.types is None:
+                    # The binary format needs each column's exact type.
+                    cursor.execute(
+                        "SELECT attname, atttypid FROM pg_attribute "
+                        "WHERE attrelid = %s::regclass AND attnum > 0",
+                        [table],
+                    )
+                    oids = dict(cursor.fetchall())
+                    self.types = [oids[c] for c in self.columns]
+                with cursor.cursor.copy(sql) as copy:
+                    copy.set_types(self.types)
+                    for row in self.rows:
+                        copy.write_row(row + rest)
         else:
             model, fields = self.model, self.fields
             model.objects.bulk_create(
