@@ -8,13 +8,13 @@ import threading
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from lms.agencies.models import Agency, Assignment
 
-from .figures import Resolver, compute_rows
+from .figures import METRICS, Resolver, compute_rows
 from .models import AgencySummary, ExportJob, PendingRefresh
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,27 @@ def _lock(targets: set[int]) -> None:
 
 def _save_rows(rows, targets: set[int], today: datetime.date) -> int:
     AgencySummary.objects.filter(agency_id__in=sorted(targets)).delete()
+    if connection.vendor == "postgresql":
+        # COPY: a full refresh writes hundreds of thousands of rows at national scale.
+        fields = ("agency_id", "position_kind", "competency_id", "course_id", "month")
+        columns = ", ".join(fields + ("computed_on",) + METRICS)
+        table = connection.ops.quote_name(AgencySummary._meta.db_table)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    key = row.key
+                    copy.write_row(
+                        (
+                            key.agency_id,
+                            key.position_kind,
+                            key.competency_id,
+                            key.course_id,
+                            key.month,
+                            today,
+                        )
+                        + tuple(row.values[metric] for metric in METRICS)
+                    )
+        return len(rows)
     AgencySummary.objects.bulk_create(
         [
             AgencySummary(

@@ -198,7 +198,9 @@ def main(argv=None) -> int:
     prepare(args.pg, args.officials, args.reuse)
     for name in ("refresh_agency_counts", "refresh_report_summaries"):
         if name in get_commands():
+            started = time.monotonic()
             call_command(name)
+            print(f"{name}: {time.monotonic() - started:.0f} s")
     from lms.agencies.models import Official
 
     users, province = bench_users()

@@ -41,11 +41,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{counts.provinces} provinces, {counts.communes} communes, {counts.departments} "
             f"departments added; {counts.officials} officials, {counts.enrolments} enrolments "
-            f"({counts.completed} completed), {counts.sittings} quiz attempts, {counts.sessions} "
+            f"({counts.completed} completed, {counts.lesson_progress} lesson progress rows), "
+            f"{counts.sittings} quiz attempts, {counts.sessions} "
             f"sessions, {counts.registrations} registrations, {counts.attendances} attendance "
             f"marks, {counts.certificates} certificates, {counts.competency_records} competency "
             f"records ({time.monotonic() - started:.0f} s)"
         )
+        if verbose:
+            for step, seconds in counts.seconds.items():
+                self.stdout.write(f"  {step}: {seconds:.1f} s")
         for name in ("refresh_agency_counts", "refresh_report_summaries"):
             if name in get_commands():
                 step = time.monotonic()
