@@ -6,11 +6,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-<<<<<<< HEAD
-from django.core.paginator import Paginator
 from django.db import DatabaseError
-=======
->>>>>>> h6dash
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -132,10 +128,7 @@ def dashboard(request, pk):
 
 
 def _dashboard(request, agency):
-<<<<<<< HEAD
     _current()
-    filters, form = filters_from(request.GET)
-=======
     try:
         filters, form = _read_filters(request.GET)
     except InvalidFilters as bad:
@@ -146,7 +139,6 @@ def _dashboard(request, agency):
             action=_dashboard_url(agency),
             heading=_dashboard_title(agency),
         )
->>>>>>> h6dash
     coverage = CoverageReport(agency, filters)
     board = coverage.board
     # A province has up to ~160 communes: one page of them, the total below every page.
@@ -342,13 +334,8 @@ def report(request, pk, slug):
         raise Http404
     if not report_class.allowed(request.user, agency):
         raise PermissionDenied(slug)
-<<<<<<< HEAD
     _current()
-    filters, _form = filters_from(request.GET)
-    return _report_response(request, report_class(agency, filters, request.GET), agency)
-=======
     return _report_response(request, report_class, agency)
->>>>>>> h6dash
 
 
 @permission_required("reports.view")
@@ -356,20 +343,12 @@ def country_report(request, slug):
     report_class = REPORTS.get(slug)
     if report_class is None or not report_class.country_allowed:
         raise Http404
-<<<<<<< HEAD
     _current()
-    filters, _form = filters_from(request.GET)
-    return _report_response(request, report_class(None, filters, request.GET), None)
-
-
-def _pdf(request, agency):
-    _current()
-    filters, _form = filters_from(request.GET)
-=======
     return _report_response(request, report_class, None)
 
 
 def _pdf(request, agency):
+    _current()
     try:
         filters, _form = _read_filters(request.GET)
     except InvalidFilters as bad:
@@ -380,7 +359,6 @@ def _pdf(request, agency):
             action=_dashboard_url(agency),
             heading=_dashboard_title(agency),
         )
->>>>>>> h6dash
     reports = [CoverageReport(agency, filters), MonthsReport(agency, filters)]
     content = to_pdf(reports, title=_("Training dashboard"))
     response = HttpResponse(content, content_type="application/pdf")
