@@ -202,7 +202,7 @@ def _nudge() -> None:
         )
 
 
-def summaries_refresh_pending(*, limit: int = PENDING_CHUNK) -> int:
+def summaries_refresh_pending(*, limit: int = PENDING_CHUNK, full: bool = True) -> int:
     """Rebuild the agencies of up to ``limit`` pending marks (oldest first) and delete these
     marks in the same transaction; returns how many marks were processed (0: none waiting).
 
@@ -211,13 +211,16 @@ def summaries_refresh_pending(*, limit: int = PENDING_CHUNK) -> int:
     ``summaries_refresh`` takes on its agencies, the second recomputing from what is committed.
     Marks written meanwhile are not among those taken and stay for the next run; an error
     rolls back the rebuild and leaves the marks. A mark asking for every agency runs the full
-    refresh, which deletes every mark written before it started."""
-    if not PendingRefresh.objects.exists():  # the common case, without a write transaction
+    refresh, which deletes every mark written before it started; with ``full=False`` (a web
+    request, when a worker is there to do it) such marks are left to the task: at national scale
+    a full refresh takes minutes, and bulk work never runs in a request."""
+    pending = (
+        PendingRefresh.objects.all() if full else PendingRefresh.objects.filter(everything=False)
+    )
+    if not pending.exists():  # the common case, without a write transaction
         return 0
     with transaction.atomic():
-        marks = list(
-            PendingRefresh.objects.select_for_update(skip_locked=True).order_by("pk")[:limit]
-        )
+        marks = list(pending.select_for_update(skip_locked=True).order_by("pk")[:limit])
         if not marks:
             return 0
         if not any(mark.everything for mark in marks):

@@ -45,9 +45,14 @@ def _current() -> None:
     """Before any figure is read: rebuild the agencies whose records changed since (bounded; a
     worker, when there is one, takes the rest). With eager Celery and no worker this is what
     keeps the dashboards current. A database error here (a lock timeout, say) rolls the run
-    back, leaves the marks for the next one and shows the figures as they were."""
+    back, leaves the marks for the next one and shows the figures as they were. A framework
+    change (every agency to rebuild) is left to the worker when there is one."""
+    from lms.celery import app
+
     try:
-        services.summaries_refresh_pending(limit=services.READ_LIMIT)
+        services.summaries_refresh_pending(
+            limit=services.READ_LIMIT, full=bool(app.conf.task_always_eager)
+        )
     except DatabaseError:
         logger.warning("Reports: the pending summaries could not be refreshed.", exc_info=True)
 

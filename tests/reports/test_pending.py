@@ -279,6 +279,35 @@ class TestWithABroker:
         assert PendingRefresh.objects.count() == 1
         assert "could not queue the summary refresh" in caplog.text
 
+    def test_a_dashboard_read_leaves_the_full_refresh_to_the_worker(
+        self, client, make_user, tree, framework, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        """A framework change rebuilds every agency: minutes at national scale, so with a worker
+        the request processes the other marks and leaves that one to the task."""
+        from lms.competencies.models import Requirement
+
+        monkeypatch.setattr("lms.reports.tasks.refresh_pending", FakeTask(lambda kwargs: None))
+        partial = services.summaries_refresh
+
+        def refresh(*, agency_ids=None, **kwargs):
+            if agency_ids is None:
+                pytest.fail("full refresh in a request")
+            return partial(agency_ids=agency_ids, **kwargs)
+
+        monkeypatch.setattr(services, "summaries_refresh", refresh)
+        with django_capture_on_commit_callbacks(execute=True):
+            Requirement.objects.filter(competency=framework["awareness"]).delete()
+        with django_capture_on_commit_callbacks(execute=True):
+            AssignmentFactory(official=OfficialFactory(), agency=tree["c1"])
+        assert PendingRefresh.objects.count() == 2
+        steering = make_user(
+            role=Role.STEERING, agency=tree["province"], official_agency=tree["other"]
+        )
+        client.force_login(steering)
+        url = reverse("reports:dashboard", args=[tree["province"].pk])
+        assert client.get(url).status_code == 200
+        assert list(PendingRefresh.objects.values_list("everything", flat=True)) == [True]
+
 
 @pytest.mark.django_db(transaction=True)
 def test_marks_survive_a_failed_processing(monkeypatch):
