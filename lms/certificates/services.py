@@ -459,9 +459,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
             .exclude(replaced_by__isnull=False)
         )
         if days == REMINDER_DAYS[0]:  # the 90-day reminder is not sent when 30 are left
-            due = due.filter(
-                valid_until__gt=today + datetime.timedelta(days=REMINDER_DAYS[1])
-            )
+            due = due.filter(valid_until__gt=today + datetime.timedelta(days=REMINDER_DAYS[1]))
         for certificate in due.select_related("official__user").order_by("pk").iterator():
             with transaction.atomic():
                 _notice, created = CertificateNotice.objects.get_or_create(
