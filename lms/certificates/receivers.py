@@ -35,6 +35,10 @@ def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
     """A final quiz passed again may renew an expiring certificate."""
     if sitting is None or not sitting.passed:
         return
+    from lms.courses.selectors import is_final_quiz
+
+    if not is_final_quiz(sitting.quiz_id):
+        return  # renewals follow a course's final quiz only
     from .tasks import renew_for_sitting
 
     transaction.on_commit(lambda pk=sitting.pk: renew_for_sitting.delay(pk))

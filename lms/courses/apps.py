@@ -17,6 +17,22 @@ class CoursesConfig(AppConfig):
         from .services import on_sitting_finished
 
         sitting_finished.connect(on_sitting_finished, dispatch_uid="courses_sitting_finished")
+        self._connect_final_quizzes()
+
+    @staticmethod
+    def _connect_final_quizzes():
+        """The quizzes that end a course (selectors.is_final_quiz) change with course pages."""
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CoursePage
+        from .selectors import FINAL_QUIZZES
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                FINAL_QUIZZES.changed,
+                sender=CoursePage,
+                dispatch_uid=f"courses_final_quizzes_{signal is post_save}",
+            )
 
     @staticmethod
     def _connect_generation():

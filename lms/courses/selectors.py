@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
+from lms.core.generation import Generation
 from lms.core.text import fold
 
 from . import cachekeys
@@ -586,12 +587,28 @@ def quizzes_by_course(*, user, quizzes) -> dict:
     return {"groups": groups, "others": others}
 
 
+# Changes with every saved or deleted course page (receivers in apps.py).
+FINAL_QUIZZES = Generation("courses:final-quizzes:generation")
+
+
+def is_final_quiz(quiz_id: int) -> bool:
+    """Does some course (published or not) end with this quiz? Kept per process while no course
+    page changes: most quizzes end none, and their attempts then ask nothing of courses."""
+    ids = FINAL_QUIZZES.kept_or_read(
+        "ids",
+        lambda: frozenset(
+            CoursePage.objects.exclude(final_quiz=None).values_list("final_quiz_id", flat=True)
+        ),
+    )
+    return quiz_id in ids
+
+
 def final_quiz_refusal(*, official, quiz) -> str | None:
     """Why ``official`` may not start ``quiz`` yet, or None. A course's final quiz opens once
     every lesson of the course is done, so no attempt is spent early; it stays open to officials
     not enrolled in any course that ends with it (a session's post-test, say). Three queries at
     most."""
-    if official is None:
+    if official is None or not is_final_quiz(quiz.pk):
         return None
     courses = list(
         CoursePage.objects.live()

@@ -17,7 +17,7 @@ from lms.core.jobs import BATCH, Progress, register
 from lms.core.models import Role
 
 from .models import CoursePage, Enrolment, EnrolmentSource, LessonPage, LessonProgress
-from .selectors import course_path_of, current_assignments_in
+from .selectors import course_path_of, current_assignments_in, is_final_quiz
 from .signals import course_completed
 
 ASSIGNER_ROLES = (Role.ISO_SECRETARY, Role.TRAINER, Role.STEERING)
@@ -302,7 +302,7 @@ def enrolment_evaluate_completion(*, enrolment: Enrolment) -> bool:
 
 def on_sitting_finished(sender, sitting=None, **kwargs) -> None:
     """A finished quiz sitting may complete the courses that use that quiz as their final quiz."""
-    if sitting is None:
+    if sitting is None or not is_final_quiz(sitting.quiz.pk):
         return
     enrolments = Enrolment.objects.filter(
         official=sitting.official, course__final_quiz=sitting.quiz, completed_at__isnull=True

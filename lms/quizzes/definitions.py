@@ -7,38 +7,28 @@ process keeps what it read, stamped with the bank's generation.
 
 Invariants (tests/quizzes/test_definitions.py):
 
-- The generation is a token in the shared cache, replaced once a transaction commits that saved
-  or deleted a question, choice, category, quiz, quiz question or draw (receivers connected in
-  apps.py), or that wrote them without signals: the question import and the quiz sync call
-  ``bank_changed`` themselves for their queryset updates and bulk inserts.
-- A process uses what it keeps only under the generation it was read under. A change made by the
-  process itself forgets everything at once, before its commit, so the writer (an import, a test)
-  never reads its own stale copy; other processes see the new token once the change commits, and
-  then read the committed rows.
-- A cache that lost the token gets a new one: everything is read again, never stale.
+- The bank's generation (lms/core/generation.py) changes with every saved or deleted question,
+  choice, category, quiz, quiz question or draw (receivers connected in apps.py), and with the
+  writes that send no signal: the question import and the quiz sync call ``bank_changed``
+  themselves for their queryset updates and bulk inserts.
+- A plan or a question copy is used only under the generation it was read under.
 """
 
 from __future__ import annotations
 
 import random
-import threading
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
+
+from lms.core.generation import Generation
 
 from .models import Choice, Question, Quiz, matching_options, question_snapshot
 
-GENERATION_KEY = "quizzes:bank:generation"
-# Questions kept per process; past it the copies are dropped and read again as attempts need them.
-MAX_QUESTIONS = 5000
-
-_lock = threading.Lock()
-_plans: dict[int, tuple[str, QuizPlan]] = {}
-_questions: dict[int, tuple[str, QuestionCopy]] = {}
+BANK = Generation("quizzes:bank:generation")
+# Plans and questions kept per process; past it they are dropped and read again as needed.
+MAX_KEPT = 5000
 
 
 @dataclass(frozen=True)
@@ -86,34 +76,22 @@ class QuestionCopy:
 
 
 def generation() -> str:
-    """The bank's current generation (one cache read; a new one when the cache lost it)."""
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        token = cache.get(GENERATION_KEY) or ""
-    return token
-
-
-def _bump() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    """The bank's current generation (one cache read)."""
+    return BANK.token()
 
 
 def bank_changed(**_kwargs) -> None:
-    """Signal receiver, also called by writes that send no signal: forget this process's copies
-    now and replace the generation once the change commits."""
-    with _lock:
-        _plans.clear()
-        _questions.clear()
-    transaction.on_commit(_bump)
+    """Signal receiver, also called by writes that send no signal."""
+    BANK.changed()
 
 
 def quiz_plan(quiz: Quiz, token: str | None = None) -> QuizPlan:
     """The quiz's plan: none, or three queries when this process has not read it under the
     current generation."""
     token = token if token is not None else generation()
-    kept = _plans.get(quiz.pk)
-    if kept is not None and kept[0] == token:
-        return kept[1]
+    kept = BANK.kept(("plan", quiz.pk), token)
+    if kept is not None:
+        return kept
     fixed = tuple(quiz.quiz_questions.order_by("order", "pk").values_list("question_id", flat=True))
     draws = tuple(quiz.draws.order_by("order", "pk").values_list("category__path", "count"))
     bank: tuple[tuple[int, str], ...] = ()
@@ -123,8 +101,7 @@ def quiz_plan(quiz: Quiz, token: str | None = None) -> QuizPlan:
             where |= Q(category__path=path) | Q(category__path__startswith=path + "/")
         bank = tuple(Question.objects.filter(where).values_list("pk", "category__path"))
     plan = QuizPlan(fixed=fixed, draws=draws, bank=bank)
-    with _lock:
-        _plans[quiz.pk] = (token, plan)
+    BANK.keep(("plan", quiz.pk), token, plan, MAX_KEPT)
     return plan
 
 
@@ -135,9 +112,9 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
     found: dict[int, QuestionCopy] = {}
     missing = []
     for pk in ids:
-        kept = _questions.get(pk)
-        if kept is not None and kept[0] == token:
-            found[pk] = kept[1]
+        kept = BANK.kept(("question", pk), token)
+        if kept is not None:
+            found[pk] = kept
         else:
             missing.append(pk)
     if not missing:
@@ -160,10 +137,7 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
             options=tuple(matching_options(mine)),
             shown=question_snapshot(question, mine),
         )
-    with _lock:
-        if len(_questions) + len(read) > MAX_QUESTIONS:
-            _questions.clear()
-        for pk, copy in read.items():
-            _questions[pk] = (token, copy)
+    for pk, copy in read.items():
+        BANK.keep(("question", pk), token, copy, MAX_KEPT)
     found.update(read)
     return found

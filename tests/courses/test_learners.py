@@ -193,3 +193,25 @@ def test_final_quiz_stays_open_to_officials_of_no_course_using_it(learner):
     build_course(lessons=1, final_quiz=final)
     sitting = quiz_services.sitting_start(quiz=final, user=learner)
     assert sitting.state == SittingState.IN_PROGRESS
+
+
+def test_a_quiz_made_final_after_its_first_attempt_is_refused_at_once(
+    learner, django_capture_on_commit_callbacks
+):
+    """Whether a quiz ends a course is kept per process (selectors.is_final_quiz): a course page
+    saved with it as final quiz makes it known, here at once and elsewhere once committed."""
+    final = make_quiz(1)
+    course = build_course(lessons=1)
+    enrolment_create(official=learner.official, course=course)
+    quiz_services.sitting_submit(sitting=quiz_services.sitting_start(quiz=final, user=learner))
+    assert selectors.is_final_quiz(final.pk) is False
+    token = selectors.FINAL_QUIZZES.token()
+    with django_capture_on_commit_callbacks(execute=True):
+        course.final_quiz = final
+        course.save()
+    assert selectors.FINAL_QUIZZES.token() != token
+    with pytest.raises(quiz_services.QuizError, match=course.title):
+        quiz_services.sitting_start(quiz=final, user=learner)
+    # Another process kept the old answer under the old token: it is not used any more.
+    selectors.FINAL_QUIZZES.keep("ids", token, frozenset())
+    assert selectors.is_final_quiz(final.pk) is True

@@ -83,8 +83,8 @@ def test_a_change_committed_elsewhere_replaces_the_generation(
         question.save()
     assert definitions.generation() != token
     # What the other process kept, under the token it read them with.
-    definitions._plans[quiz.pk] = (token, plan)
-    definitions._questions[question.pk] = (token, stale)
+    definitions.BANK.keep(("plan", quiz.pk), token, plan)
+    definitions.BANK.keep(("question", question.pk), token, stale)
     copy = definitions.question_copies([question.pk])[question.pk]
     assert stale.shown["correct"] is True and copy.shown["correct"] is False
 
@@ -92,7 +92,7 @@ def test_a_change_committed_elsewhere_replaces_the_generation(
 def test_a_cache_that_lost_the_generation_reads_again(learner, official):
     quiz = _quiz_with_draw()
     definitions.quiz_plan(quiz)
-    cache.delete(definitions.GENERATION_KEY)
+    cache.delete(definitions.BANK.key)
     with CaptureQueriesContext(connection) as ctx:
         plan = definitions.quiz_plan(quiz)
     assert len(_bank_reads(ctx)) == 3 and plan.question_count == 4
