@@ -35,6 +35,7 @@ TARGET_MS = 300
 
 # Candidate URL names of the reports dashboards: (label, name, needs the province's pk).
 DASHBOARDS = (
+    ("reports dashboard (national)", "reports:index", False),
     ("reports dashboard (national)", "reports:dashboard", False),
     ("reports dashboard (province)", "reports:agency_dashboard", True),
     ("reports dashboard (province)", "reports:dashboard_agency", True),
