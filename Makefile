@@ -79,10 +79,11 @@ bench: install
 
 ## The agency pages (and reports dashboards) with OFFICIALS officials on PostgreSQL
 ## (BENCH_PG_URL, e.g. postgres://postgres@127.0.0.1:5432; database lms_scale, rebuilt
-## unless BENCH_SCALE_ARGS=--reuse).
+## unless BENCH_SCALE_ARGS=--reuse). PostgreSQL is started as CI starts it when it is down.
 OFFICIALS ?= 500000
 BENCH_PG_URL ?=
 bench-scale: install
+	bash .ci/services-up >/dev/null
 	$(PY) -m tests.bench.scale --officials $(OFFICIALS) $(if $(BENCH_PG_URL),--pg $(BENCH_PG_URL)) $(BENCH_SCALE_ARGS)
 
 deploy-check: install

@@ -221,6 +221,9 @@ class _BulkLoad:
         indexes, constraints = [], []
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Checks still pending in the transaction must not hold the tables' definitions.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for table in self.tables:
                 cursor.execute(
                     "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "

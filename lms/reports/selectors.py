@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -212,12 +212,10 @@ def dashboard(agency: Agency | None, filters: Filters | None = None) -> Dashboar
         line.pairs = [(c, line.met[c.pk], line.required[c.pk]) for c in competencies]
     computed_on = None
     if not filters.as_of:
-        computed_on = (
-            AgencySummary.objects.filter(agency__path__startswith=root_path)
-            .order_by("computed_on")
-            .values_list("computed_on", flat=True)
-            .first()
-        )
+        # The oldest day of the rows (an aggregate: no sort of every row at national scale).
+        computed_on = AgencySummary.objects.filter(agency__path__startswith=root_path).aggregate(
+            day=Min("computed_on")
+        )["day"]
     return Dashboard(
         agency=agency,
         day=day,

@@ -32,11 +32,13 @@ ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "bench-scale"
 DB_NAME = "lms_scale"
 PY = sys.executable
-TARGET_MS = 300
+TARGET_MS = 300  # at 500,000 officials; 1 s at 2,000,000
 
 # Candidate URL names of the reports dashboards: (label, name, needs the province's pk).
 DASHBOARDS = (
+    ("reports dashboard (national)", "reports:index", False),
     ("reports dashboard (national)", "reports:dashboard", False),
+    ("reports dashboard (province)", "reports:dashboard", True),
     ("reports dashboard (province)", "reports:agency_dashboard", True),
     ("reports dashboard (province)", "reports:dashboard_agency", True),
     ("reports dashboard (province)", "reports:agency", True),
@@ -225,7 +227,8 @@ def main(argv=None) -> int:
     print(f"{results['officials']:,} officials; province: {results['province']}")
     print(f"{'page':36} {'status':>6} {'queries':>8} {'median ms':>10} {'p90 ms':>8}")
     for label, row in results["pages"].items():
-        flag = "" if row["median_ms"] < TARGET_MS else f"  (target < {TARGET_MS} ms)"
+        target = TARGET_MS if results["officials"] <= 500000 else 1000
+        flag = "" if row["median_ms"] < target else f"  (target < {target} ms)"
         print(
             f"{label:36} {row['status']:>6} {row['queries']:>8} {row['median_ms']:>10} "
             f"{row['p90_ms']:>8}{flag}"
