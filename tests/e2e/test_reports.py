@@ -57,6 +57,32 @@ def _page_figures(page) -> dict[str, tuple[int, int]]:
     return found
 
 
+UNITS_NAV = "Các trang đơn vị trực thuộc"
+
+
+def _all_figures(page) -> dict[str, tuple[int, int]]:
+    """The coverage table's figures across its pages (50 agencies a page)."""
+    start = page.url
+    found = _page_figures(page)
+    following = page.get_by_role("navigation", name=UNITS_NAV).get_by_role("link", name="Trang sau")
+    while following.count():
+        with page.expect_navigation():
+            following.click()
+        found.update(_page_figures(page))
+    page.goto(start)
+    return found
+
+
+def _to_row_link(page, name: str):
+    """The link of the agency ``name`` in the coverage table, going through its pages."""
+    link = page.locator("#coverage-table").get_by_role("link", name=name, exact=True)
+    following = page.get_by_role("navigation", name=UNITS_NAV).get_by_role("link", name="Trang sau")
+    while not link.count() and following.count():
+        with page.expect_navigation():
+            following.click()
+    return link
+
+
 def _xlsx_figures(content: bytes, sheet_name: str | None = None) -> dict[str, tuple[int, int]]:
     workbook = load_workbook(io.BytesIO(content))
     sheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
@@ -74,7 +100,7 @@ def test_steering_member_drills_down_and_exports(page, server_env):
     assert page.url.endswith(f"/reports/{facts['province']}/")
     assert "Bảng theo dõi đào tạo: Tỉnh Bắc Ninh" in page.locator("h1").inner_text()
     check_a11y(page, context="province dashboard")
-    figures = _page_figures(page)
+    figures = _all_figures(page)
     assert figures[facts["ward_name"]][0] >= 4, figures
     assert figures[facts["ward_name"]][1] >= 1, "the certificate expiring in 30 days"
     assert page.locator("svg.chart").count() >= 1
@@ -89,7 +115,7 @@ def test_steering_member_drills_down_and_exports(page, server_env):
 
     # Drill down: the ward, then its officials.
     with page.expect_navigation():
-        page.locator("#coverage-table").get_by_role("link", name=facts["ward_name"]).click()
+        _to_row_link(page, facts["ward_name"]).click()
     assert page.url.split("?")[0].endswith(f"/reports/{facts['ward']}/")
     check_a11y(page, context="ward dashboard")
     with page.expect_navigation():
@@ -113,3 +139,86 @@ def test_steering_member_drills_down_and_exports(page, server_env):
     content = open(download_info.value.path(), "rb").read()
     assert "officials" in load_workbook(io.BytesIO(content)).sheetnames
     assert _xlsx_figures(content, "coverage") == figures
+
+
+PROVINCE_CODE = """
+import json
+from lms.agencies.models import Agency
+ward = Agency.objects.get(code="07210", valid_to__isnull=True)
+province = ward.get_parent()
+print(json.dumps({"province": province.pk, "ward": ward.pk, "ward_name": ward.name,
+                  "children": province.get_children().count()}))
+"""
+
+
+def _shot(page, name: str) -> None:
+    from .conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"reports-{name}.png"), full_page=True)
+
+
+def _current_page(nav) -> str:
+    current = nav.locator('a[aria-current="page"]')
+    assert current.count() == 1
+    return current.inner_text().split()[-1]
+
+
+def test_province_units_are_paged_keeping_the_filters(page, server_env):
+    facts = json.loads(manage_shell(server_env, PROVINCE_CODE))
+    assert facts["children"] > 50, "the demo province has more units than one page"
+    login(page, "steering")
+    page.goto(f"/reports/{facts['province']}/")
+    nav = page.get_by_role("navigation", name=UNITS_NAV)
+    assert _current_page(nav) == "1"
+    assert (
+        page.locator("#coverage-table tbody tr[data-agency]:not([data-agency=own])").count() == 50
+    )
+    # A filter, then the second page: the filter stays, the second page is the current one.
+    page.select_option("#id_position_kind", "specialist")
+    submit(page, "form.report-filters button[type=submit]")
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Trang 2", exact=True).click()
+    assert "position_kind=specialist" in page.url and "page=2" in page.url
+    assert page.locator("#id_position_kind").input_value() == "specialist"
+    assert _current_page(nav) == "2"
+    check_a11y(page, context="dashboard, second page of units")
+    _shot(page, "dashboard-page-2")
+
+    # The agency page lists the same province's units a page at a time.
+    page.goto(f"/agencies/{facts['province']}/")
+    units = page.get_by_role("navigation", name=UNITS_NAV)
+    assert _current_page(units) == "1"
+    with page.expect_navigation():
+        units.get_by_role("link", name="Trang sau").click()
+    assert "units_page=2" in page.url and _current_page(units) == "2"
+    check_a11y(page, context="agency page, second page of units")
+    _shot(page, "agency-units-page-2")
+
+    # A bad filter is refused, named, and the form is there to correct it.
+    page.goto(f"/reports/{facts['province']}/?start=javascript:alert(1)")
+    alert = page.locator(".report-filters [role=alert]")
+    assert "Từ tháng" in alert.inner_text()
+    check_a11y(page, context="refused filters")
+    _shot(page, "refused-filters")
+
+
+def test_untrained_list_opens_the_assign_form_prefilled(page, server_env):
+    facts = json.loads(manage_shell(server_env, PROVINCE_CODE))
+    login(page, "steering")
+    page.goto(f"/reports/{facts['ward']}/untrained/?position_kind=specialist")
+    with page.expect_navigation():
+        page.locator("#untrained-assign").click()
+    assert f"/reports/{facts['ward']}/untrained/assign/" in page.url
+    chosen = page.locator("#id_agencies option:checked").all_inner_texts()
+    assert [text.strip() for text in chosen] == [facts["ward_name"]] or (
+        len(chosen) == 1 and facts["ward_name"] in chosen[0]
+    ), chosen
+    assert page.locator("input[name=position_kinds][value=specialist]").is_checked()
+    check_a11y(page, context="assign form, prefilled")
+    _shot(page, "assign-prefilled")
+    # The form goes to the courses' own page, which counts the officials it would assign.
+    page.select_option("#id_course", index=1)
+    submit(page, "button[name=preview]")
+    assert page.url.split("?")[0].endswith("/learn/assign/")  # courses:assign
+    assert page.locator("p.message[role=status]").count() == 1
