@@ -223,6 +223,15 @@ def test_non_utf8_file_is_refused_clearly():
     )
 
 
+def test_an_unknown_declared_encoding_is_a_format_error():
+    data = b'<?xml version="1.0" encoding="TF-8"?><quiz></quiz>'
+    with pytest.raises(FormatError) as caught:
+        moodlexml.parse(data, path="q.xml")
+    assert str(caught.value) == (
+        "q.xml:1: unknown encoding 'TF-8' in the XML declaration; save the file as UTF-8"
+    )
+
+
 def test_declared_latin1_encoding_is_honoured():
     data = "<?xml version='1.0' encoding='ISO-8859-1'?><quiz><question type='essay'>"
     data += "<questiontext><text>Café</text></questiontext></question></quiz>"

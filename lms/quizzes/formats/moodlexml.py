@@ -112,6 +112,11 @@ def read_tree(data: bytes, path: str) -> Node:
         raise FormatError(
             path, error.lineno, f"not well-formed XML: {expat.errors.messages[error.code]}"
         ) from None
+    except LookupError:  # the declaration names an encoding Python does not know
+        name = declared.group(1).decode() if declared else "?"
+        raise FormatError(
+            path, 1, f"unknown encoding {name!r} in the XML declaration; save the file as UTF-8"
+        ) from None
     if len(root.children) != 1 or root.children[0].tag != "quiz":
         raise FormatError(
             path, 1, "a Moodle XML question file has one <quiz> element around its questions"
