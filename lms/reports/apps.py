@@ -9,6 +9,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from . import receivers
+        from lms.core import commit
+
+        from . import receivers, services
 
         receivers.connect()
+        commit.register(services.summaries_write_marks_now)

@@ -169,22 +169,47 @@ def _flush() -> None:
     cost is a narrow window: a process that dies between its commit and this INSERT loses the
     mark, and the nightly full refresh (``refresh_all_summaries``) repairs it. A database error
     here is logged, not raised: the change itself is committed and the user must not see it fail.
+    A hot path that ends its own atomic block writes the marks inside it instead
+    (``lms.core.commit.write_pending``, ``summaries_write_marks_now``): then nothing is left here.
     """
-    marks = getattr(_pending, "marks", None)
-    if not marks or not any(marks.values()):
+    marks = _take_marks()
+    if marks is None:
         return
-    _pending.marks = None
     try:
-        PendingRefresh.objects.create(
-            officials=sorted(marks["officials"]),
-            agencies=sorted(marks["agencies"]),
-            registrations=sorted(marks["registrations"]),
-            everything=bool(marks.get("everything")),
-        )
+        _write_marks(marks)
     except DatabaseError:
         logger.exception("Reports: could not record the agencies to refresh; nightly will.")
         return
     _nudge()
+
+
+def _take_marks() -> dict | None:
+    marks = getattr(_pending, "marks", None)
+    if not marks or not any(marks.values()):
+        return None
+    _pending.marks = None
+    return marks
+
+
+def _write_marks(marks: dict) -> None:
+    PendingRefresh.objects.create(
+        officials=sorted(marks["officials"]),
+        agencies=sorted(marks["agencies"]),
+        registrations=sorted(marks["registrations"]),
+        everything=bool(marks.get("everything")),
+    )
+
+
+def summaries_write_marks_now() -> None:
+    """Registered with ``lms.core.commit``: inside a transaction about to commit, write the marks
+    noted so far as part of it (they commit or roll back with the change; nothing is left for
+    ``_flush``). A hot path ending its own atomic block saves a write transaction this way (the
+    QR check-in: one commit instead of two)."""
+    marks = _take_marks()
+    if marks is None:
+        return
+    _write_marks(marks)
+    transaction.on_commit(_nudge)
 
 
 def _nudge() -> None:

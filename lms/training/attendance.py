@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.agencies.models import Assignment, Official
+from lms.core import commit
 from lms.core.text import fold, sort_key
 
 from .models import (
@@ -209,8 +210,10 @@ def attendance_arrive(
 
     The burst of the day is first arrivals: the row and its history entry are inserted at once
     in one short transaction (two INSERTs, no read before), the (day, registration) unique
-    constraint refusing a second row. Only when it does (a repeat, a double tap, a row the
-    trainer made first) is the existing row read, and changed through ``attendance_mark``."""
+    constraint refusing a second row; what other apps noted of it (the reports' mark) is written
+    in the same transaction through ``lms.core.commit``. Only when the constraint refuses (a
+    repeat, a double tap, a row the trainer made first) is the existing row read, and changed
+    through ``attendance_mark``."""
     _check_open(day)
     if registration.session_id != day.session_id:
         raise AttendanceError(_("This official is not registered for this session."))
@@ -228,6 +231,7 @@ def attendance_arrive(
                     marked_at=at,
                 )
                 _change(attendance, old="", by=by, method=method, at=at)
+                commit.write_pending()  # the reports' mark in this transaction, not one more
         except IntegrityError:
             pass  # the row is there already: read it below
         else:

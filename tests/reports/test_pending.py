@@ -100,6 +100,28 @@ def test_checkin_writes_one_mark_and_computes_nothing(
     assert figures == recount(tree["province"], timezone.localdate())
 
 
+def test_a_checkin_writes_its_mark_in_its_own_transaction(tree, checkin_day, make_user):
+    """The check-in ends its atomic block with ``lms.core.commit.write_pending()``: the mark is
+    there before any after-commit callback runs (one commit, not two); a repeat, refused by the
+    unique constraint, writes no mark."""
+    from lms.training.attendance import attendance_arrive
+    from lms.training.models import Registration
+
+    day, learner = checkin_day["day"], checkin_day["learner"]
+    registration = Registration.objects.get(official__user=learner)
+    with CaptureQueriesContext(connection) as queries:
+        attendance_arrive(day=day, registration=registration, method="qr", by=learner)
+    # No after-commit callback ran (the test's transaction never commits), yet the mark is there.
+    assert PendingRefresh.objects.count() == 1
+    assert registration.pk in PendingRefresh.objects.get().registrations
+    assert sum("INSERT" in q["sql"] and PENDING_TABLE in q["sql"] for q in queries) == 1
+    PendingRefresh.objects.all().delete()
+    # A second arrival: the unique constraint refuses the row; no new mark is written for it.
+    attendance_arrive(day=day, registration=registration, method="qr", by=learner)
+    assert not PendingRefresh.objects.exists()
+    assert Attendance.objects.filter(day=day, registration=registration).count() == 1
+
+
 def test_one_mark_per_transaction_however_many_records(tree, django_capture_on_commit_callbacks):
     c1 = tree["c1"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -289,8 +289,9 @@ def test_projector_page_and_poll_show_a_fresh_qr(client, world):
 
 def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_queries):
     """The burst of the day: the day, its session and the registration in one read, then the
-    attendance row and its history inserted at once (inside the test's transaction, the
-    savepoint around them counts too: 5 queries; served, BEGIN and COMMIT)."""
+    attendance row, its history and the reports' pending mark inserted at once in one
+    transaction (inside the test's transaction, the savepoint around them counts too: 6 queries;
+    served, BEGIN and COMMIT instead, and no write after the commit)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -298,14 +299,15 @@ def test_qr_check_in_is_one_short_write(client, world, django_assert_max_num_que
     client.force_login(world["learner"])
     url = _url(day, checkin.checkin_token_issue(day=day))
     client.get(reverse("training:session_list"))  # the user is cached from the first request on
-    with django_assert_max_num_queries(5), CaptureQueriesContext(connection) as queries:
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
         assert client.post(url).status_code == 200
     attendance = Attendance.objects.get(day=day)
     assert attendance.registration == world["registrations"][0]
     assert attendance.method == AttendanceMethod.QR and attendance.marked_by == world["learner"]
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
-    assert len(writes) == 2 and "training_attendance" in writes[0]
+    assert len(writes) == 3 and "training_attendance" in writes[0]
     assert "training_attendancechange" in writes[1]
+    assert "reports_pendingrefresh" in writes[2]
     change = AttendanceChange.objects.get(attendance=attendance)
     assert (change.old_status, change.new_status) == ("", attendance.status)
 
