@@ -38,6 +38,9 @@ def _empty_cache():
     user, session or page cached by an earlier test must not answer for a new one."""
     from django.core.cache import cache
 
+    from lms.courses import learners
+
+    learners.forget_process_state()
     if hasattr(cache, "delete_pattern"):  # Redis: only this worker's keys (see settings.test)
         cache.delete_pattern("*")
     else:

@@ -17,6 +17,7 @@ def load_demo(stdout) -> None:
     from django.contrib.auth import get_user_model
 
     from lms.agencies.selectors import official_for_user
+    from lms.courses import learners
     from lms.courses.models import CoursePage, Enrolment, LessonPage
     from lms.courses.services import enrolment_create, lesson_mark_done
 
@@ -42,6 +43,7 @@ def load_demo(stdout) -> None:
         Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
             completed_at=timezone.now()
         )
+        learners.changed([official.pk])
         certificate, created = certificate_issue(
             source_key=f"enrolment:{enrolment.pk}",
             official=official,

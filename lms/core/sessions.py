@@ -9,6 +9,10 @@ reads that session it reads the user's cache entry in the same ``get_many`` (one
 The user found is handed to ``CachedModelBackend.get_user`` (``take_prefetched_user``) for this
 request only, and only if the session read from the cache names that same user; anything else
 (a session only in the database, a user no longer cached, another user) takes the ordinary way.
+
+A view that knows, before the session is read, which other cache entries it will need (the lesson
+fast path: the learner's state, see lms/courses/learners.py) names them with ``read_along``; they
+come in the same MGET, and ``found_along`` hands them over (None if they were not read with it).
 """
 
 from __future__ import annotations
@@ -27,6 +31,26 @@ from django.core.signals import request_finished
 _prefetched: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
     "lms_prefetched_user", default=None
 )
+# Keys to read with this request's session, then (keys, what was found of them).
+_along: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("lms_along", default=None)
+_along_found: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
+    "lms_along_found", default=None
+)
+
+
+def read_along(keys) -> None:
+    """Read these cache keys with this request's session (before the session is read)."""
+    _along.set(tuple(keys))
+    _along_found.set(None)
+
+
+def found_along(keys) -> dict | None:
+    """What ``read_along(keys)`` found (a dict without the keys not in the cache), or None if
+    they were not read with the session."""
+    found = _along_found.get()
+    if found is None or found[0] != tuple(keys):
+        return None
+    return found[1]
 
 
 class _Owners:
@@ -63,15 +87,20 @@ class SessionStore(CachedDBStore):
         from .auth import user_cache_key
 
         _prefetched.set(None)
+        along = _along.get() or ()
+        _along.set(None)
         user_id = owners.get(self._session_key) if self._session_key else None
         if user_id is None or settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS:
             data = super().load()
         else:
             user_key = user_cache_key(user_id)
             try:
-                found = self._cache.get_many([self.cache_key, user_key])
+                found = self._cache.get_many([self.cache_key, user_key, *along])
             except Exception:  # as cached_db does: the database answers when the cache cannot
                 found = {}
+            else:
+                if along:
+                    _along_found.set((along, {k: found[k] for k in along if k in found}))
             data = found.get(self.cache_key)
             if data is None:
                 data = super().load()
@@ -94,6 +123,8 @@ def take_prefetched_user(user_id):
 
 def _forget_prefetched(**kwargs) -> None:
     _prefetched.set(None)
+    _along.set(None)
+    _along_found.set(None)
 
 
 request_finished.connect(_forget_prefetched, dispatch_uid="lms_sessions_forget_prefetched")

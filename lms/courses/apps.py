@@ -63,6 +63,20 @@ class CoursesConfig(AppConfig):
                     sender=sender,
                     dispatch_uid=f"courses_generation_{signal is post_save}_{sender._meta.label}",
                 )
+        from lms.agencies.models import Official
+        from lms.quizzes.models import Sitting
+
+        from . import learners
+        from .models import Enrolment, LessonProgress
+
+        # What the lesson fast path keeps of each learner (learners.py) follows these rows.
+        for sender in (Enrolment, LessonProgress, Sitting, Official):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    learners.on_model_change,
+                    sender=sender,
+                    dispatch_uid=f"courses_learner_{signal is post_save}_{sender._meta.label}",
+                )
         for name, signal in (
             ("published", page_published),
             ("unpublished", page_unpublished),

@@ -8,20 +8,33 @@ itself, so no process can cache old rows under the new token; a new token makes 
 body, outline, page skeleton and route unreachable at once, and the old entries expire on their
 own. Keys also carry the code's release stamp (lms/core/release.py), so a deploy starts from
 fresh pages.
+
+The token is copied into the shared cache (``GENERATION_KEY``) for the requests that would read
+nothing else from the database (the lesson fast path reads it with the session, the anonymous
+pages instead of a query): a new token drops the copy at once and sets it again once the change
+is committed, and a reader that finds no copy reads the row and adds it only if still absent, so
+the copy never holds a token older than one already committed for longer than that moment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import logging
 import uuid
 
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from lms.core.release import release
 
+logger = logging.getLogger(__name__)
+
 GENERATION_ROW = 1
+GENERATION_KEY = "courses:generation"
+GENERATION_SECONDS = 3600
 
 
 @functools.cache
@@ -42,12 +55,47 @@ def stamp_of(generation: str | None) -> str:
 
 def page_stamp() -> str:
     """The current generation and release (one small query)."""
+    return stamp_of(_row_generation())
+
+
+def cached_generation(found: str | None = None) -> str:
+    """The current generation from the shared cache (``found``: as already read from it), else
+    from the database (then copied into the cache if no newer copy is there)."""
+    if found is None:
+        try:
+            found = cache.get(GENERATION_KEY)
+        except Exception:
+            logger.warning("page generation: cache unreachable", exc_info=True)
+            return _row_generation()
+    if found is not None:
+        return found
+    value = _row_generation()
+    with contextlib.suppress(Exception):
+        cache.add(GENERATION_KEY, value, GENERATION_SECONDS)
+    return value
+
+
+def cached_stamp() -> str:
+    """``page_stamp`` read from the shared cache's copy (see the module's docstring)."""
+    return stamp_of(cached_generation())
+
+
+def _row_generation() -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {generation_sql()}")
         row = cursor.fetchone()
     if row is None or row[0] is None:
-        return stamp_of(new_generation())
-    return stamp_of(row[0])
+        return new_generation()
+    return row[0]
+
+
+def _copy_generation(value: str) -> None:
+    try:
+        cache.set(GENERATION_KEY, value, GENERATION_SECONDS)
+    except Exception:
+        logger.warning("page generation: could not copy it to the cache", exc_info=True)
+        with contextlib.suppress(Exception):
+            cache.delete(GENERATION_KEY)
 
 
 def new_generation(*args, **kwargs) -> str:
@@ -62,6 +110,9 @@ def new_generation(*args, **kwargs) -> str:
                 PageGeneration.objects.create(pk=GENERATION_ROW, value=value)
         except IntegrityError:  # created meanwhile by another request
             rows.update(value=value, changed_at=timezone.now())
+    with contextlib.suppress(Exception):
+        cache.delete(GENERATION_KEY)
+    transaction.on_commit(lambda: _copy_generation(value), robust=True)
     return value
 
 

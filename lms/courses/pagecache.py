@@ -33,7 +33,7 @@ import functools
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user as request_user
@@ -46,11 +46,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from wagtail.models import Page
 
+from lms.core import sessions
 from lms.core.access import can
 from lms.core.context_processors import nav_flags
 from lms.core.csrf import get_token
 
-from . import cachekeys, selectors
+from . import cachekeys, learners, selectors
 from .memo import memo
 from .models import Enrolment, LessonPage, LessonProgress
 from .outline import lesson_outline
@@ -324,11 +325,53 @@ def _messages_pending(request) -> bool:
     return storage is not None and len(storage) > 0
 
 
+def _learner_keys(request, route: dict) -> list[str]:
+    """The cache keys of the learner's state, if this process knows whose session this is."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    user_id = sessions.owners.get(session_key) if session_key else None
+    official_id = learners.officials.get(int(user_id)) if user_id else None
+    if official_id is None:
+        return []
+    return learners.keys_for(
+        user_id=int(user_id), course_id=route["course_id"], official_id=official_id
+    )
+
+
+def current_learner(*, user_id: int, route: dict, along: dict | None) -> Learner | None:
+    """The learner's state in the route's course: from the cache when an entry written under
+    the learner's current version is there (no SQL), else from the database (then kept)."""
+    course_id, quizzes = route["course_id"], tuple(route.get("quizzes", ()))
+    generation, version, entry = learners.read(user_id=user_id, course_id=course_id, found=along)
+    if generation is not None and learners.valid(
+        entry, version=version, generation=generation, quizzes=quizzes
+    ):
+        return replace(entry.learner, stamp=cachekeys.stamp_of(generation))
+    read_for = learners.officials.get(user_id)
+    learner = enrolled_learner(
+        user_id=user_id, course_id=course_id, lesson_id=route["lesson_id"], quizzes=quizzes
+    )
+    if learner is not None:
+        learners.remember(
+            user_id=user_id,
+            course_id=course_id,
+            learner=learner,
+            read_for=read_for,
+            version=version,
+            generation=learner.stamp.rsplit(".", 1)[0],
+            generation_cached=generation is not None,
+            quizzes=quizzes,
+        )
+    return learner
+
+
 def serve_lesson(request) -> HttpResponse | None:
     """The lesson page from the cache, or None when the slow path must answer."""
     route = _shared_or_memo(cachekeys.route_key(request.get_host(), request.path))
     if route is None:
         return None
+    keys = getattr(request, "_lms_learner_keys", None)
+    if keys is None:  # not named before the session was read (LearnerKeysMiddleware)
+        keys = []
     # The user itself rather than request.user's lazy wrapper, whose every attribute read goes
     # through a proxy (the wrapper memoises the same object on the request).
     user = request_user(request)
@@ -337,11 +380,8 @@ def serve_lesson(request) -> HttpResponse | None:
     nav = nav_flags(user)
     if nav["is_editor"] or _messages_pending(request):
         return None
-    learner = enrolled_learner(
-        user_id=user.pk,
-        course_id=route["course_id"],
-        lesson_id=route["lesson_id"],
-        quizzes=route.get("quizzes", ()),
+    learner = current_learner(
+        user_id=user.pk, route=route, along=sessions.found_along(keys) if keys else None
     )
     if learner is None or learner.stamp != route["stamp"]:
         return None  # not enrolled yet, or the pages changed since: the slow path knows
@@ -354,13 +394,18 @@ def serve_lesson(request) -> HttpResponse | None:
     )
     if not can(user, "courses.read_lesson", state):
         return None
-    if not learner.seen_recently:
+    if learner.seen_recently:
+        learners.visited(learner.enrolment_id, route["lesson_id"])
+    elif not learners.seen_here(
+        learner.enrolment_id, route["lesson_id"], LessonPage.SEEN_RESOLUTION.total_seconds()
+    ):
         lesson_mark_seen(
             official_id=learner.official_id,
             lesson_id=route["lesson_id"],
             course_id=route["course_id"],
             enrolment_id=learner.enrolment_id,
         )
+        learners.visited(learner.enrolment_id, route["lesson_id"])
     language = translation.get_language() or settings.LANGUAGE_CODE
     skeleton_key = cachekeys.skeleton_key(
         stamp, route["lesson_id"], language, tuple(nav[flag] for flag in NAV_FLAGS)
@@ -468,6 +513,28 @@ def remember_anonymous(request, response, stamp: str | None) -> None:
     _memo.put(key, entry)
 
 
+class LearnerKeysMiddleware:
+    """Right after the session middleware, before anything reads the session (the OTP and
+    authentication middleware do): on a GET of a lesson this process has served, name the
+    learner's cache entries, so that they come in the session's own round trip."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not request.META.get("QUERY_STRING")
+        ):
+            route = _memo.get(cachekeys.route_key(request.get_host(), request.path))
+            keys = _learner_keys(request, route) if route else []
+            if keys:
+                sessions.read_along(keys)
+            request._lms_learner_keys = keys
+        return self.get_response(request)
+
+
 class LessonPageMiddleware:
     """Put after the session, locale, CSRF, authentication, messages and clickjacking middleware,
     which run on its responses too."""
@@ -487,7 +554,7 @@ class LessonPageMiddleware:
                     return response
             elif ANONYMOUS_SKIP_COOKIE not in request.COOKIES:
                 known = _memo.get(anonymous_path_key(request))
-                stamp = cachekeys.page_stamp() if known else None
+                stamp = cachekeys.cached_stamp() if known else None
                 response = serve_anonymous(request, stamp) if known else None
                 if response is None:
                     response = self.get_response(request)

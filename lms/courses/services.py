@@ -16,6 +16,7 @@ from lms.core.access import agency_in_scope
 from lms.core.jobs import BATCH, Progress, register
 from lms.core.models import Role
 
+from . import learners
 from .models import CoursePage, Enrolment, EnrolmentSource, LessonPage, LessonProgress
 from .selectors import course_path_of, current_assignments_in, is_final_quiz
 from .signals import course_completed
@@ -251,6 +252,7 @@ def lesson_mark_done(
         ):
             progress.completed_at = now
             _record_history(progress)
+            learners.changed([official.pk])
         else:
             progress.refresh_from_db(fields=["completed_at"])
     if enrolment is None:
@@ -296,6 +298,7 @@ def enrolment_evaluate_completion(*, enrolment: Enrolment) -> bool:
         return True
     enrolment.completed_at = now
     _record_history(enrolment)
+    learners.changed([enrolment.official_id])
     course_completed.send(sender=Enrolment, enrolment=enrolment)
     return True
 

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Outside the lesson fast path below, so the pages it answers carry the policy too.
     "lms.core.csp.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Names the learner's cache entries to read with the session (lms/courses/pagecache.py).
+    "lms.courses.pagecache.LearnerKeysMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
