@@ -16,8 +16,9 @@ Invariants (tests/quizzes/test_definitions.py):
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
@@ -73,6 +74,8 @@ class QuestionCopy:
     item_ids: tuple[int, ...]
     options: tuple[str, ...]
     shown: dict
+    # ``shown`` as the JSON a Response stores (the encoding a JSONField without encoder writes).
+    shown_json: str = field(default="", compare=False)
 
 
 def generation() -> str:
@@ -128,6 +131,7 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
     read = {}
     for pk, question in questions.items():
         mine = choices.get(pk, [])
+        shown = question_snapshot(question, mine)
         read[pk] = QuestionCopy(
             kind=question.kind,
             points=question.points,
@@ -135,7 +139,8 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
             choice_ids=tuple(c.pk for c in mine),
             item_ids=tuple(c.pk for c in mine if c.text),
             options=tuple(matching_options(mine)),
-            shown=question_snapshot(question, mine),
+            shown=shown,
+            shown_json=json.dumps(shown),
         )
     for pk, copy in read.items():
         BANK.keep(("question", pk), token, copy, MAX_KEPT)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -438,23 +438,20 @@ def sitting_start(
     *, quiz: Quiz, user, official=None, now=None, rng: random.Random | None = None
 ) -> Sitting:
     """Start an attempt, or return the one in progress. Draws and orders questions once."""
-    from lms.agencies.selectors import current_assignment, official_for_user
-
-    official = official or official_for_user(user)
-    if official is None:
+    now = _now(now)
+    rng = rng or random.SystemRandom()
+    # The official, their agency today, the attempt in progress (if any) and the last attempt
+    # number, in one query.
+    facts = _start_facts(quiz=quiz, user=user, official=official)
+    if facts is None:
         raise QuizError(
             _("Your login is not linked to an official record, so attempts cannot be recorded.")
         )
-    now = _now(now)
-    rng = rng or random.SystemRandom()
-    # The attempt in progress (if any) and the last attempt number, in one query.
-    mine = Sitting.objects.filter(quiz=quiz, official=official).aggregate(
-        n=Max("attempt"), open=Max("pk", filter=Q(state=SittingState.IN_PROGRESS))
-    )
-    used = mine["n"] or 0
-    if mine["open"] is not None:
+    official = official or facts
+    used = facts.last_attempt or 0
+    if facts.open_pk is not None:
         open_sitting = sitting_close_if_expired(
-            sitting=Sitting.objects.get(pk=mine["open"]), now=now
+            sitting=Sitting.objects.get(pk=facts.open_pk), now=now
         )
         if open_sitting.state == SittingState.IN_PROGRESS:
             return open_sitting
@@ -477,7 +474,6 @@ def sitting_start(
     if quiz.random_order:
         rng.shuffle(question_ids)
     questions = definitions.question_copies(question_ids, token)
-    assignment = current_assignment(official)
     deadline = (
         now + datetime.timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes
@@ -489,7 +485,7 @@ def sitting_start(
                 quiz=quiz,
                 official=official,
                 user=user if getattr(user, "is_authenticated", False) else None,
-                agency=assignment.agency if assignment else None,
+                agency_id=facts.agency_pk,
                 attempt=used + 1,
                 started_at=now,
                 deadline=deadline,
@@ -497,10 +493,10 @@ def sitting_start(
                 feedback_mode=quiz.feedback_mode,
                 max_score=sum((questions[qid].points for qid in question_ids), Decimal(0)),
             )
-            responses = []
+            rows = []
             for order, qid in enumerate(question_ids):
                 question = questions[qid]
-                shown = question.shown
+                shown_json = question.shown_json
                 if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
                     order_ids = list(question.choice_ids)
                     if quiz.random_order and question.shuffle_choices:
@@ -508,22 +504,14 @@ def sitting_start(
                 elif question.kind == QuestionKind.MATCHING:
                     # Items in the question's order; the answers offered are shuffled.
                     order_ids = list(question.item_ids)
-                    shown = {**shown, "options": list(question.options)}
+                    options = list(question.options)
                     if question.shuffle_choices:
-                        rng.shuffle(shown["options"])
+                        rng.shuffle(options)
+                    shown_json = json.dumps({**question.shown, "options": options})
                 else:
                     order_ids = []
-                responses.append(
-                    Response(
-                        sitting=sitting,
-                        question_id=qid,
-                        order=order,
-                        choice_order=order_ids,
-                        points=question.points,
-                        shown=shown,
-                    )
-                )
-            Response.objects.bulk_create(responses)
+                rows.append((qid, order, json.dumps(order_ids), question.points, shown_json))
+            _insert_responses(sitting, rows)
     except IntegrityError:
         # Another tab started the same attempt a moment ago: use that one.
         existing = Sitting.objects.filter(
@@ -533,6 +521,95 @@ def sitting_start(
             raise
         return existing
     return sitting
+
+
+def _start_facts(*, quiz: Quiz, user, official=None):
+    """The official starting ``quiz`` (the user's, unless given) annotated with ``agency_pk``
+    (their agency today, as ``current_assignment`` finds it), ``last_attempt`` (their highest
+    attempt number at the quiz) and ``open_pk`` (their attempt in progress): one query. None
+    when the user has no official record."""
+    from lms.agencies.models import Assignment, Official
+
+    if official is None and not getattr(user, "is_authenticated", False):
+        return None
+    day = datetime.date.today()
+    mine = Sitting.objects.filter(quiz=quiz, official=OuterRef("pk")).order_by()
+    qs = Official.objects.filter(pk=official.pk) if official is not None else None
+    if qs is None:
+        qs = Official.objects.filter(user=user).order_by("pk")  # as official_for_user's first()
+    return qs.annotate(
+        agency_pk=Subquery(
+            Assignment.objects.filter(official=OuterRef("pk"), start_date__lte=day)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            .order_by("-start_date", "-pk")
+            .values("agency_id")[:1]
+        ),
+        last_attempt=Subquery(mine.values("official").annotate(n=Max("attempt")).values("n")[:1]),
+        open_pk=Subquery(
+            mine.filter(state=SittingState.IN_PROGRESS).order_by("-pk").values("pk")[:1]
+        ),
+    ).first()
+
+
+_RESPONSE_COLUMNS = (
+    "sitting",
+    "question",
+    "order",
+    "choice_order",
+    "points",
+    "text_answer",
+    "answered_at",
+    "checked",
+    "score",
+    "marked_by",
+    "marked_at",
+    "comment",
+    "shown",
+)
+
+
+def _insert_responses(sitting: Sitting, rows: list[tuple]) -> None:
+    """Insert a new sitting's responses, rows of (question id, order, choice order as JSON,
+    points, the question as shown as JSON): one statement (per 500 rows), the JSON encoded
+    once per question (definitions.QuestionCopy.shown_json) rather than by a model per row."""
+    fields = [Response._meta.get_field(name) for name in _RESPONSE_COLUMNS]
+    quote = connection.ops.quote_name
+    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    one = "({})".format(
+        ", ".join(json_value if f.get_internal_type() == "JSONField" else "%s" for f in fields)
+    )
+    points = Response._meta.get_field("points")
+    blank = (
+        "",
+        None,
+        Response._meta.get_field("checked").get_db_prep_save(False, connection),
+        None,
+        None,
+        None,
+        "",
+    )
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        params = []
+        for qid, order, choice_order, value, shown_json in chunk:
+            params.extend(
+                (
+                    sitting.pk,
+                    qid,
+                    order,
+                    choice_order,
+                    points.get_db_prep_save(value, connection),
+                    *blank,
+                    shown_json,
+                )
+            )
+        sql = "INSERT INTO {} ({}) VALUES {}".format(
+            quote(Response._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join([one] * len(chunk)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
@@ -560,13 +637,26 @@ def sittings_close_expired(*, now=None, limit: int = 500, official=None) -> int:
 
 
 def _lock(sitting: Sitting) -> Sitting:
-    # Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
-    # The official comes along for the listeners of sitting_finished (courses, certificates).
-    return (
-        Sitting.objects.select_for_update(of=("self",))
-        .select_related("quiz", "official")
-        .get(pk=sitting.pk)
-    )
+    """The sitting read again with its row locked, its quiz and official loaded.
+
+    Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
+    The official comes along for the listeners of sitting_finished (courses, certificates).
+    When the caller's copy already carries its quiz and official (the views read them), the
+    locked read is of the sitting's row alone and the copy's quiz, official (and agency) are
+    kept: a one-table statement, without the joins' planning on PostgreSQL."""
+    cache = sitting._state.fields_cache
+    if "quiz" not in cache or "official" not in cache:
+        return (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz", "official")
+            .get(pk=sitting.pk)
+        )
+    locked = Sitting.objects.select_for_update().get(pk=sitting.pk)
+    for name in ("quiz", "official", "agency"):
+        related = cache.get(name)
+        if related is not None and getattr(locked, f"{name}_id") == related.pk:
+            setattr(locked, name, related)
+    return locked
 
 
 def _update_responses(responses: list[Response], names: list[str]) -> None:
@@ -627,11 +717,17 @@ def _set_answers(
     return picked_by
 
 
-def _save_choices(picked_by: dict[int, list[int]]) -> None:
-    """Replace the chosen choices of the responses in ``picked_by``: two statements at most."""
+def _save_choices(picked_by: dict[int, list[int]], answered: Iterable[int] | None = None) -> None:
+    """Replace the chosen choices of the responses in ``picked_by``: two statements at most.
+
+    ``answered`` (when given) names the responses of ``picked_by`` that had an answer saved
+    before: only those can have chosen choices to remove (a choice is saved with the answer's
+    time, see ``_set_answers``), so a first answer to every question costs no DELETE."""
     if not picked_by:
         return
-    ResponseChoice.objects.filter(response_id__in=list(picked_by)).delete()
+    stale = list(picked_by) if answered is None else [r for r in answered if r in picked_by]
+    if stale:
+        ResponseChoice.objects.filter(response_id__in=stale).delete()
     rows = [
         ResponseChoice(response_id=rid, choice_id=cid)
         for rid, picked in picked_by.items()
@@ -653,7 +749,8 @@ def _apply_answers(
     if not ids:
         return []
     responses = list(Response.objects.filter(sitting=sitting, pk__in=ids, checked=False))
-    _save_choices(_set_answers(responses, answers, now))
+    answered_before = [r.pk for r in responses if r.answered_at is not None]
+    _save_choices(_set_answers(responses, answers, now), answered_before)
     _update_responses(responses, ["text_answer", "answered_at"])
     return responses
 
@@ -708,9 +805,27 @@ def response_check(
         return response
 
 
+class _Shown:
+    """A choice as the attempt showed it, what marking reads of it (``Response.shown_choices``
+    without building a model instance per choice)."""
+
+    __slots__ = ("pk", "text", "fraction", "tolerance", "match")
+
+    def __init__(self, c: dict):
+        self.pk = c["id"]
+        self.text = c["text"]
+        self.fraction = Decimal(c["fraction"])
+        self.tolerance = Decimal(c["tolerance"]) if "tolerance" in c else None
+        self.match = c.get("match", "")
+
+
+def _marking_choices(response: Response) -> dict[int, _Shown]:
+    return {c["id"]: _Shown(c) for c in response.shown.get("choices", [])}
+
+
 def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decimal | None:
     """The share of the points earned, by the question and choices as the attempt showed them."""
-    choices = response.shown_choices()
+    choices = _marking_choices(response)
     kind = response.kind
     if kind == QuestionKind.ESSAY:
         return None
@@ -844,8 +959,9 @@ def sitting_submit(
         if answers and not late:
             posted = set(_posted(locked, answers))
             given = [r for r in responses if r.pk in posted and not r.checked]
+            answered_before = [r.pk for r in given if r.answered_at is not None]
             picked_by = _set_answers(given, answers, now)
-            _save_choices(picked_by)
+            _save_choices(picked_by, answered_before)
         answer_fields = ["text_answer", "answered_at"] if given else []
         if all_answered and not late:
             locked.unanswered = sum(1 for r in responses if r.answered_at is None)
