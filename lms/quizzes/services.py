@@ -479,6 +479,25 @@ def sitting_start(
         if quiz.time_limit_minutes
         else None
     )
+    # Built before the transaction: on SQLite it holds the one writer's lock.
+    rows = []
+    for order, qid in enumerate(question_ids):
+        question = questions[qid]
+        shown_json = question.shown_json
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            order_ids = list(question.choice_ids)
+            if quiz.random_order and question.shuffle_choices:
+                rng.shuffle(order_ids)
+        elif question.kind == QuestionKind.MATCHING:
+            # Items in the question's order; the answers offered are shuffled.
+            order_ids = list(question.item_ids)
+            options = list(question.options)
+            if question.shuffle_choices:
+                rng.shuffle(options)
+            shown_json = json.dumps({**question.shown, "options": options})
+        else:
+            order_ids = []
+        rows.append((qid, order, json.dumps(order_ids), question.points, shown_json))
     try:
         with transaction.atomic():
             sitting = Sitting.objects.create(
@@ -493,24 +512,6 @@ def sitting_start(
                 feedback_mode=quiz.feedback_mode,
                 max_score=sum((questions[qid].points for qid in question_ids), Decimal(0)),
             )
-            rows = []
-            for order, qid in enumerate(question_ids):
-                question = questions[qid]
-                shown_json = question.shown_json
-                if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-                    order_ids = list(question.choice_ids)
-                    if quiz.random_order and question.shuffle_choices:
-                        rng.shuffle(order_ids)
-                elif question.kind == QuestionKind.MATCHING:
-                    # Items in the question's order; the answers offered are shuffled.
-                    order_ids = list(question.item_ids)
-                    options = list(question.options)
-                    if question.shuffle_choices:
-                        rng.shuffle(options)
-                    shown_json = json.dumps({**question.shown, "options": options})
-                else:
-                    order_ids = []
-                rows.append((qid, order, json.dumps(order_ids), question.points, shown_json))
             _insert_responses(sitting, rows)
     except IntegrityError:
         # Another tab started the same attempt a moment ago: use that one.
@@ -728,13 +729,19 @@ def _save_choices(picked_by: dict[int, list[int]], answered: Iterable[int] | Non
     stale = list(picked_by) if answered is None else [r for r in answered if r in picked_by]
     if stale:
         ResponseChoice.objects.filter(response_id__in=stale).delete()
-    rows = [
-        ResponseChoice(response_id=rid, choice_id=cid)
-        for rid, picked in picked_by.items()
-        for cid in picked
-    ]
-    if rows:
-        ResponseChoice.objects.bulk_create(rows)
+    rows = [(rid, cid) for rid, picked in picked_by.items() for cid in picked]
+    quote = connection.ops.quote_name
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        # One plain INSERT (the ORM's bulk_create builds a model and compiles per call).
+        sql = "INSERT INTO {} ({}, {}) VALUES {}".format(
+            quote(ResponseChoice._meta.db_table),
+            quote("response_id"),
+            quote("choice_id"),
+            ", ".join(["(%s, %s)"] * len(chunk)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _posted(sitting: Sitting, answers: Mapping[int, Iterable[str]], only=None) -> list[int]:
