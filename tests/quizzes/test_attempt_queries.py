@@ -20,8 +20,8 @@ from tests.factories.quizzes import CategoryFactory, QuizFactory, add_draw, make
 # Queries per request (SQLite, inside the test's transaction: savepoints count too). The first
 # attempt at a quiz in a process reads the quiz's plan and questions (lms/quizzes/definitions.py)
 # and whether it ends a course; later attempts read none of them.
-FIRST = {"detail": 8, "start": 11, "page": 2, "submit": 10, "result": 5}
-LATER = {"detail": 4, "start": 9, "page": 2, "submit": 10, "result": 5}
+FIRST = {"detail": 7, "start": 9, "page": 2, "submit": 9, "result": 5}
+LATER = {"detail": 2, "start": 7, "page": 2, "submit": 9, "result": 5}
 
 
 def _quiz(draws: int):
