@@ -669,6 +669,9 @@ def _update_responses(responses: list[Response], names: list[str]) -> None:
         return
     fields = [Response._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        _update_responses_pg(responses, fields)
+        return
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(Response._meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in fields),
@@ -680,6 +683,33 @@ def _update_responses(responses: list[Response], names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _update_responses_pg(responses: list[Response], fields: list) -> None:
+    """PostgreSQL: the same write as one ``UPDATE ... FROM (VALUES ...)`` statement, planned
+    once, rather than a statement per row (each parsed and planned by the server)."""
+    quote = connection.ops.quote_name
+    pk = Response._meta.pk
+    casts = [pk.db_type(connection), *(f.db_type(connection) for f in fields)]
+    row = "({})".format(", ".join(f"CAST(%s AS {cast})" for cast in casts))
+    names = ["id", *(f"v{i}" for i in range(len(fields)))]
+    for start in range(0, len(responses), 500):
+        chunk = responses[start : start + 500]
+        sql = (
+            "UPDATE {table} AS t SET {sets} FROM (VALUES {rows}) AS v ({names}) WHERE t.{pk} = v.id"
+        ).format(
+            table=quote(Response._meta.db_table),
+            sets=", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields)),
+            rows=", ".join([row] * len(chunk)),
+            names=", ".join(names),
+            pk=quote(pk.column),
+        )
+        params = []
+        for r in chunk:
+            params.append(r.pk)
+            params.extend(f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _set_answers(
