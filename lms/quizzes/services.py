@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import random
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -527,29 +528,42 @@ def sitting_start(
 def _start_facts(*, quiz: Quiz, user, official=None):
     """The official starting ``quiz`` (the user's, unless given) annotated with ``agency_pk``
     (their agency today, as ``current_assignment`` finds it), ``last_attempt`` (their highest
-    attempt number at the quiz) and ``open_pk`` (their attempt in progress): one query. None
-    when the user has no official record."""
-    from lms.agencies.models import Assignment, Official
+    attempt number at the quiz) and ``open_pk`` (their attempt in progress): one query, plain
+    SQL written once (the ORM's three subqueries cost more to compile than to run). None when
+    the user has no official record."""
+    from lms.agencies.models import Official
 
     if official is None and not getattr(user, "is_authenticated", False):
         return None
-    day = datetime.date.today()
-    mine = Sitting.objects.filter(quiz=quiz, official=OuterRef("pk")).order_by()
-    qs = Official.objects.filter(pk=official.pk) if official is not None else None
-    if qs is None:
-        qs = Official.objects.filter(user=user).order_by("pk")  # as official_for_user's first()
-    return qs.annotate(
-        agency_pk=Subquery(
-            Assignment.objects.filter(official=OuterRef("pk"), start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-            .order_by("-start_date", "-pk")
-            .values("agency_id")[:1]
-        ),
-        last_attempt=Subquery(mine.values("official").annotate(n=Max("attempt")).values("n")[:1]),
-        open_pk=Subquery(
-            mine.filter(state=SittingState.IN_PROGRESS).order_by("-pk").values("pk")[:1]
-        ),
-    ).first()
+    day = connection.ops.adapt_datefield_value(datetime.date.today())
+    params = [day, day, quiz.pk, quiz.pk, SittingState.IN_PROGRESS]
+    params.append(official.pk if official is not None else user.pk)
+    found = list(Official.objects.raw(_start_facts_sql(by_user=official is None), params))
+    return found[0] if found else None
+
+
+@functools.cache
+def _start_facts_sql(*, by_user: bool) -> str:
+    from lms.agencies.models import Assignment, Official
+
+    qn = connection.ops.quote_name
+    official = qn(Official._meta.db_table)
+    assignment = qn(Assignment._meta.db_table)
+    sitting = qn(Sitting._meta.db_table)
+    return (
+        f"SELECT o.*, "
+        f"(SELECT a.{qn('agency_id')} FROM {assignment} a "
+        f"WHERE a.{qn('official_id')} = o.{qn('id')} AND a.{qn('start_date')} <= %s "
+        f"AND (a.{qn('end_date')} IS NULL OR a.{qn('end_date')} >= %s) "
+        f"ORDER BY a.{qn('start_date')} DESC, a.{qn('id')} DESC LIMIT 1) AS agency_pk, "
+        f"(SELECT MAX(s.{qn('attempt')}) FROM {sitting} s "
+        f"WHERE s.{qn('official_id')} = o.{qn('id')} AND s.{qn('quiz_id')} = %s) "
+        f"AS last_attempt, "
+        f"(SELECT MAX(s.{qn('id')}) FROM {sitting} s "
+        f"WHERE s.{qn('official_id')} = o.{qn('id')} AND s.{qn('quiz_id')} = %s "
+        f"AND s.{qn('state')} = %s) AS open_pk "
+        f"FROM {official} o WHERE o.{qn('user_id' if by_user else 'id')} = %s"
+    )
 
 
 _RESPONSE_COLUMNS = (
