@@ -468,7 +468,7 @@ def sitting_start(
         raise QuizError(refusal)
     # The quiz's plan and its questions as shown come from this process's copies while the bank
     # is unchanged (definitions.py): no query for them once the quiz has been started here.
-    token = definitions.generation()
+    token = getattr(quiz, "bank_token", None) or definitions.generation()
     question_ids = definitions.quiz_plan(quiz, token).draw(rng)
     if not question_ids:
         raise QuizError(_("This quiz has no questions yet."))

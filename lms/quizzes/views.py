@@ -33,7 +33,9 @@ from .models import (
 
 def _quiz(request, slug) -> Quiz:
     """The quiz, or 404 when the user may not see it (drafts are not announced)."""
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = definitions.quiz_by_slug(slug)
+    if quiz is None:
+        raise Http404
     if not can(request.user, "quizzes.view_quiz", quiz):
         raise Http404
     return quiz
