@@ -128,12 +128,12 @@ def menu_roles(user) -> frozenset[str]:
 
 
 def has_role(user, *roles: str) -> bool:
-    """True if the user holds any of ``roles`` anywhere (platform admins hold every role)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if is_platform_admin(user):
-        return True
-    return any(role in _scopes(user) for role in roles)
+    """True if the user holds any of ``roles`` anywhere (platform admins hold every role).
+
+    Read from ``menu_roles``, kept with the cached user (dropped when a grant changes or ends):
+    no role query on a page that asks only this."""
+    held = menu_roles(user)
+    return any(role in held for role in roles)
 
 
 def scope_paths(user, *roles: str) -> tuple[str, ...]:

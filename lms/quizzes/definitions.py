@@ -11,13 +11,16 @@ Invariants (tests/quizzes/test_definitions.py):
   choice, category, quiz, quiz question or draw (receivers connected in apps.py), and with the
   writes that send no signal: the question import and the quiz sync call ``bank_changed``
   themselves for their queryset updates and bulk inserts.
-- A plan or a question copy is used only under the generation it was read under.
+- A plan, a question copy or a quiz (``quiz_by_slug``, a copy per caller) is used only under the
+  generation it was read under: a queryset ``update()`` of quizzes calls ``bank_changed`` too.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
@@ -73,6 +76,8 @@ class QuestionCopy:
     item_ids: tuple[int, ...]
     options: tuple[str, ...]
     shown: dict
+    # ``shown`` as the JSON a Response stores (the encoding a JSONField without encoder writes).
+    shown_json: str = field(default="", compare=False)
 
 
 def generation() -> str:
@@ -85,10 +90,26 @@ def bank_changed(**_kwargs) -> None:
     BANK.changed()
 
 
+def quiz_by_slug(slug: str, token: str | None = None) -> Quiz | None:
+    """The quiz at ``slug`` (a copy of this process's, read once under the generation: a
+    saved or deleted quiz changes it), or None. The copy carries the generation it was read
+    under (``bank_token``), for the plan and the start that follow in the same request."""
+    token = token if token is not None else generation()
+    kept = BANK.kept(("slug", slug), token)
+    if kept is None:
+        kept = Quiz.objects.filter(slug=slug).first()
+        if kept is None:
+            return None
+        BANK.keep(("slug", slug), token, kept, MAX_KEPT)
+    quiz = copy.copy(kept)
+    quiz.bank_token = token
+    return quiz
+
+
 def quiz_plan(quiz: Quiz, token: str | None = None) -> QuizPlan:
     """The quiz's plan: none, or three queries when this process has not read it under the
     current generation."""
-    token = token if token is not None else generation()
+    token = token if token is not None else getattr(quiz, "bank_token", None) or generation()
     kept = BANK.kept(("plan", quiz.pk), token)
     if kept is not None:
         return kept
@@ -128,6 +149,7 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
     read = {}
     for pk, question in questions.items():
         mine = choices.get(pk, [])
+        shown = question_snapshot(question, mine)
         read[pk] = QuestionCopy(
             kind=question.kind,
             points=question.points,
@@ -135,9 +157,10 @@ def question_copies(ids: list[int], token: str | None = None) -> dict[int, Quest
             choice_ids=tuple(c.pk for c in mine),
             item_ids=tuple(c.pk for c in mine if c.text),
             options=tuple(matching_options(mine)),
-            shown=question_snapshot(question, mine),
+            shown=shown,
+            shown_json=json.dumps(shown),
         )
-    for pk, copy in read.items():
-        BANK.keep(("question", pk), token, copy, MAX_KEPT)
+    for pk, question_copy in read.items():
+        BANK.keep(("question", pk), token, question_copy, MAX_KEPT)
     found.update(read)
     return found

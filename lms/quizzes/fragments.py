@@ -221,6 +221,29 @@ def _holds_slots(shown: dict) -> bool:
     return any(_SLOT_CHARS.search(t) for t in [*texts, *shown.get("options", [])])
 
 
+LEGEND = "quizzes/_question_legend.html"
+_legends: dict[tuple, SafeString] = {}
+
+
+def question_legends(responses: list[Response]) -> None:
+    """Set ``legend`` (the question's number and points, quizzes/_question_legend.html) on each
+    response of the attempt page, in order: rendered once per process for each language,
+    number and points (two translations a question otherwise)."""
+    language = get_language()
+    keep = not settings.DEBUG
+    for n, r in enumerate(responses, start=1):
+        key = (language, n, str(r.points))
+        legend = _legends.get(key) if keep else None
+        if legend is None:
+            legend = mark_safe(render_to_string(LEGEND, {"n": n, "points": r.points}).rstrip("\n"))  # noqa: S308 - a rendered template
+            if keep:
+                with _lock:
+                    if len(_legends) >= MAX_FORMS:
+                        _legends.clear()
+                    _legends[key] = legend
+        r.legend = legend
+
+
 def attempt_page_responses(sitting, *, feedback_each: bool) -> list[Response]:
     """The attempt page's responses: the open ones with their filled ``form``, the checked ones
     (feedback after each answer) as the review shows them. One query, two once answered."""
@@ -235,4 +258,5 @@ def attempt_page_responses(sitting, *, feedback_each: bool) -> list[Response]:
     for r in checked:
         r.accepted = accepted.get(r.question_id, [])
     attempt_forms(responses, feedback_each=feedback_each)
+    question_legends(responses)
     return responses

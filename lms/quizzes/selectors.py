@@ -43,6 +43,27 @@ def sittings_of(*, official, quiz: Quiz | None = None) -> QuerySet[Sitting]:
     return qs.order_by("-attempt")
 
 
+def my_sittings(*, user, quiz: Quiz) -> tuple[object | None, list[Sitting]]:
+    """The user's official record and their sittings at ``quiz`` (newest attempt first, each
+    carrying the quiz and the official): one query, a second one for the official only when
+    there is no sitting yet."""
+    sittings = list(
+        Sitting.objects.filter(official__user=user, quiz=quiz)
+        .select_related("official")
+        .order_by("-attempt")
+    )
+    if sittings:
+        official = sittings[0].official
+    else:
+        from lms.agencies.selectors import official_for_user
+
+        official = official_for_user(user)
+    for sitting in sittings:
+        sitting.quiz = quiz
+        sitting.official = official
+    return official, sittings
+
+
 def result_sitting(*, official, quiz: Quiz) -> Sitting | None:
     """The finished sitting that counts, by the quiz's grading rule (highest or last)."""
     finished = Sitting.objects.filter(official=official, quiz=quiz, state=SittingState.FINISHED)

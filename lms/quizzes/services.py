@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import random
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -438,23 +439,20 @@ def sitting_start(
     *, quiz: Quiz, user, official=None, now=None, rng: random.Random | None = None
 ) -> Sitting:
     """Start an attempt, or return the one in progress. Draws and orders questions once."""
-    from lms.agencies.selectors import current_assignment, official_for_user
-
-    official = official or official_for_user(user)
-    if official is None:
+    now = _now(now)
+    rng = rng or random.SystemRandom()
+    # The official, their agency today, the attempt in progress (if any) and the last attempt
+    # number, in one query.
+    facts = _start_facts(quiz=quiz, user=user, official=official)
+    if facts is None:
         raise QuizError(
             _("Your login is not linked to an official record, so attempts cannot be recorded.")
         )
-    now = _now(now)
-    rng = rng or random.SystemRandom()
-    # The attempt in progress (if any) and the last attempt number, in one query.
-    mine = Sitting.objects.filter(quiz=quiz, official=official).aggregate(
-        n=Max("attempt"), open=Max("pk", filter=Q(state=SittingState.IN_PROGRESS))
-    )
-    used = mine["n"] or 0
-    if mine["open"] is not None:
+    official = official or facts
+    used = facts.last_attempt or 0
+    if facts.open_pk is not None:
         open_sitting = sitting_close_if_expired(
-            sitting=Sitting.objects.get(pk=mine["open"]), now=now
+            sitting=Sitting.objects.get(pk=facts.open_pk), now=now
         )
         if open_sitting.state == SittingState.IN_PROGRESS:
             return open_sitting
@@ -470,26 +468,44 @@ def sitting_start(
         raise QuizError(refusal)
     # The quiz's plan and its questions as shown come from this process's copies while the bank
     # is unchanged (definitions.py): no query for them once the quiz has been started here.
-    token = definitions.generation()
+    token = getattr(quiz, "bank_token", None) or definitions.generation()
     question_ids = definitions.quiz_plan(quiz, token).draw(rng)
     if not question_ids:
         raise QuizError(_("This quiz has no questions yet."))
     if quiz.random_order:
         rng.shuffle(question_ids)
     questions = definitions.question_copies(question_ids, token)
-    assignment = current_assignment(official)
     deadline = (
         now + datetime.timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes
         else None
     )
+    # Built before the transaction: on SQLite it holds the one writer's lock.
+    rows = []
+    for order, qid in enumerate(question_ids):
+        question = questions[qid]
+        shown_json = question.shown_json
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            order_ids = list(question.choice_ids)
+            if quiz.random_order and question.shuffle_choices:
+                rng.shuffle(order_ids)
+        elif question.kind == QuestionKind.MATCHING:
+            # Items in the question's order; the answers offered are shuffled.
+            order_ids = list(question.item_ids)
+            options = list(question.options)
+            if question.shuffle_choices:
+                rng.shuffle(options)
+            shown_json = json.dumps({**question.shown, "options": options})
+        else:
+            order_ids = []
+        rows.append((qid, order, json.dumps(order_ids), question.points, shown_json))
     try:
         with transaction.atomic():
             sitting = Sitting.objects.create(
                 quiz=quiz,
                 official=official,
                 user=user if getattr(user, "is_authenticated", False) else None,
-                agency=assignment.agency if assignment else None,
+                agency_id=facts.agency_pk,
                 attempt=used + 1,
                 started_at=now,
                 deadline=deadline,
@@ -497,33 +513,7 @@ def sitting_start(
                 feedback_mode=quiz.feedback_mode,
                 max_score=sum((questions[qid].points for qid in question_ids), Decimal(0)),
             )
-            responses = []
-            for order, qid in enumerate(question_ids):
-                question = questions[qid]
-                shown = question.shown
-                if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-                    order_ids = list(question.choice_ids)
-                    if quiz.random_order and question.shuffle_choices:
-                        rng.shuffle(order_ids)
-                elif question.kind == QuestionKind.MATCHING:
-                    # Items in the question's order; the answers offered are shuffled.
-                    order_ids = list(question.item_ids)
-                    shown = {**shown, "options": list(question.options)}
-                    if question.shuffle_choices:
-                        rng.shuffle(shown["options"])
-                else:
-                    order_ids = []
-                responses.append(
-                    Response(
-                        sitting=sitting,
-                        question_id=qid,
-                        order=order,
-                        choice_order=order_ids,
-                        points=question.points,
-                        shown=shown,
-                    )
-                )
-            Response.objects.bulk_create(responses)
+            _insert_responses(sitting, rows)
     except IntegrityError:
         # Another tab started the same attempt a moment ago: use that one.
         existing = Sitting.objects.filter(
@@ -533,6 +523,108 @@ def sitting_start(
             raise
         return existing
     return sitting
+
+
+def _start_facts(*, quiz: Quiz, user, official=None):
+    """The official starting ``quiz`` (the user's, unless given) annotated with ``agency_pk``
+    (their agency today, as ``current_assignment`` finds it), ``last_attempt`` (their highest
+    attempt number at the quiz) and ``open_pk`` (their attempt in progress): one query, plain
+    SQL written once (the ORM's three subqueries cost more to compile than to run). None when
+    the user has no official record."""
+    from lms.agencies.models import Official
+
+    if official is None and not getattr(user, "is_authenticated", False):
+        return None
+    day = connection.ops.adapt_datefield_value(datetime.date.today())
+    params = [day, day, quiz.pk, quiz.pk, SittingState.IN_PROGRESS]
+    params.append(official.pk if official is not None else user.pk)
+    found = list(Official.objects.raw(_start_facts_sql(by_user=official is None), params))
+    return found[0] if found else None
+
+
+@functools.cache
+def _start_facts_sql(*, by_user: bool) -> str:
+    from lms.agencies.models import Assignment, Official
+
+    qn = connection.ops.quote_name
+    official = qn(Official._meta.db_table)
+    assignment = qn(Assignment._meta.db_table)
+    sitting = qn(Sitting._meta.db_table)
+    return (
+        f"SELECT o.*, "
+        f"(SELECT a.{qn('agency_id')} FROM {assignment} a "
+        f"WHERE a.{qn('official_id')} = o.{qn('id')} AND a.{qn('start_date')} <= %s "
+        f"AND (a.{qn('end_date')} IS NULL OR a.{qn('end_date')} >= %s) "
+        f"ORDER BY a.{qn('start_date')} DESC, a.{qn('id')} DESC LIMIT 1) AS agency_pk, "
+        f"(SELECT MAX(s.{qn('attempt')}) FROM {sitting} s "
+        f"WHERE s.{qn('official_id')} = o.{qn('id')} AND s.{qn('quiz_id')} = %s) "
+        f"AS last_attempt, "
+        f"(SELECT MAX(s.{qn('id')}) FROM {sitting} s "
+        f"WHERE s.{qn('official_id')} = o.{qn('id')} AND s.{qn('quiz_id')} = %s "
+        f"AND s.{qn('state')} = %s) AS open_pk "
+        f"FROM {official} o WHERE o.{qn('user_id' if by_user else 'id')} = %s"
+    )
+
+
+_RESPONSE_COLUMNS = (
+    "sitting",
+    "question",
+    "order",
+    "choice_order",
+    "points",
+    "text_answer",
+    "answered_at",
+    "checked",
+    "score",
+    "marked_by",
+    "marked_at",
+    "comment",
+    "shown",
+)
+
+
+def _insert_responses(sitting: Sitting, rows: list[tuple]) -> None:
+    """Insert a new sitting's responses, rows of (question id, order, choice order as JSON,
+    points, the question as shown as JSON): one statement (per 500 rows), the JSON encoded
+    once per question (definitions.QuestionCopy.shown_json) rather than by a model per row."""
+    fields = [Response._meta.get_field(name) for name in _RESPONSE_COLUMNS]
+    quote = connection.ops.quote_name
+    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    one = "({})".format(
+        ", ".join(json_value if f.get_internal_type() == "JSONField" else "%s" for f in fields)
+    )
+    points = Response._meta.get_field("points")
+    blank = (
+        "",
+        None,
+        Response._meta.get_field("checked").get_db_prep_save(False, connection),
+        None,
+        None,
+        None,
+        "",
+    )
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        params = []
+        for qid, order, choice_order, value, shown_json in chunk:
+            params.extend(
+                (
+                    sitting.pk,
+                    qid,
+                    order,
+                    choice_order,
+                    points.get_db_prep_save(value, connection),
+                    *blank,
+                    shown_json,
+                )
+            )
+        sql = "INSERT INTO {} ({}) VALUES {}".format(
+            quote(Response._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join([one] * len(chunk)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
@@ -560,13 +652,26 @@ def sittings_close_expired(*, now=None, limit: int = 500, official=None) -> int:
 
 
 def _lock(sitting: Sitting) -> Sitting:
-    # Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
-    # The official comes along for the listeners of sitting_finished (courses, certificates).
-    return (
-        Sitting.objects.select_for_update(of=("self",))
-        .select_related("quiz", "official")
-        .get(pk=sitting.pk)
-    )
+    """The sitting read again with its row locked, its quiz and official loaded.
+
+    Lock the sitting row only: locking the joined quiz row would queue every learner's submit.
+    The official comes along for the listeners of sitting_finished (courses, certificates).
+    When the caller's copy already carries its quiz and official (the views read them), the
+    locked read is of the sitting's row alone and the copy's quiz, official (and agency) are
+    kept: a one-table statement, without the joins' planning on PostgreSQL."""
+    cache = sitting._state.fields_cache
+    if "quiz" not in cache or "official" not in cache:
+        return (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz", "official")
+            .get(pk=sitting.pk)
+        )
+    locked = Sitting.objects.select_for_update().get(pk=sitting.pk)
+    for name in ("quiz", "official", "agency"):
+        related = cache.get(name)
+        if related is not None and getattr(locked, f"{name}_id") == related.pk:
+            setattr(locked, name, related)
+    return locked
 
 
 def _update_responses(responses: list[Response], names: list[str]) -> None:
@@ -578,6 +683,9 @@ def _update_responses(responses: list[Response], names: list[str]) -> None:
         return
     fields = [Response._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        _update_responses_pg(responses, fields)
+        return
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(Response._meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in fields),
@@ -589,6 +697,33 @@ def _update_responses(responses: list[Response], names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _update_responses_pg(responses: list[Response], fields: list) -> None:
+    """PostgreSQL: the same write as one ``UPDATE ... FROM (VALUES ...)`` statement, planned
+    once, rather than a statement per row (each parsed and planned by the server)."""
+    quote = connection.ops.quote_name
+    pk = Response._meta.pk
+    casts = [pk.db_type(connection), *(f.db_type(connection) for f in fields)]
+    row = "({})".format(", ".join(f"CAST(%s AS {cast})" for cast in casts))
+    names = ["id", *(f"v{i}" for i in range(len(fields)))]
+    for start in range(0, len(responses), 500):
+        chunk = responses[start : start + 500]
+        sql = (
+            "UPDATE {table} AS t SET {sets} FROM (VALUES {rows}) AS v ({names}) WHERE t.{pk} = v.id"
+        ).format(
+            table=quote(Response._meta.db_table),
+            sets=", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields)),
+            rows=", ".join([row] * len(chunk)),
+            names=", ".join(names),
+            pk=quote(pk.column),
+        )
+        params = []
+        for r in chunk:
+            params.append(r.pk)
+            params.extend(f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _set_answers(
@@ -627,18 +762,30 @@ def _set_answers(
     return picked_by
 
 
-def _save_choices(picked_by: dict[int, list[int]]) -> None:
-    """Replace the chosen choices of the responses in ``picked_by``: two statements at most."""
+def _save_choices(picked_by: dict[int, list[int]], answered: Iterable[int] | None = None) -> None:
+    """Replace the chosen choices of the responses in ``picked_by``: two statements at most.
+
+    ``answered`` (when given) names the responses of ``picked_by`` that had an answer saved
+    before: only those can have chosen choices to remove (a choice is saved with the answer's
+    time, see ``_set_answers``), so a first answer to every question costs no DELETE."""
     if not picked_by:
         return
-    ResponseChoice.objects.filter(response_id__in=list(picked_by)).delete()
-    rows = [
-        ResponseChoice(response_id=rid, choice_id=cid)
-        for rid, picked in picked_by.items()
-        for cid in picked
-    ]
-    if rows:
-        ResponseChoice.objects.bulk_create(rows)
+    stale = list(picked_by) if answered is None else [r for r in answered if r in picked_by]
+    if stale:
+        ResponseChoice.objects.filter(response_id__in=stale).delete()
+    rows = [(rid, cid) for rid, picked in picked_by.items() for cid in picked]
+    quote = connection.ops.quote_name
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        # One plain INSERT (the ORM's bulk_create builds a model and compiles per call).
+        sql = "INSERT INTO {} ({}, {}) VALUES {}".format(
+            quote(ResponseChoice._meta.db_table),
+            quote("response_id"),
+            quote("choice_id"),
+            ", ".join(["(%s, %s)"] * len(chunk)),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _posted(sitting: Sitting, answers: Mapping[int, Iterable[str]], only=None) -> list[int]:
@@ -653,7 +800,8 @@ def _apply_answers(
     if not ids:
         return []
     responses = list(Response.objects.filter(sitting=sitting, pk__in=ids, checked=False))
-    _save_choices(_set_answers(responses, answers, now))
+    answered_before = [r.pk for r in responses if r.answered_at is not None]
+    _save_choices(_set_answers(responses, answers, now), answered_before)
     _update_responses(responses, ["text_answer", "answered_at"])
     return responses
 
@@ -708,9 +856,27 @@ def response_check(
         return response
 
 
+class _Shown:
+    """A choice as the attempt showed it, what marking reads of it (``Response.shown_choices``
+    without building a model instance per choice)."""
+
+    __slots__ = ("pk", "text", "fraction", "tolerance", "match")
+
+    def __init__(self, c: dict):
+        self.pk = c["id"]
+        self.text = c["text"]
+        self.fraction = Decimal(c["fraction"])
+        self.tolerance = Decimal(c["tolerance"]) if "tolerance" in c else None
+        self.match = c.get("match", "")
+
+
+def _marking_choices(response: Response) -> dict[int, _Shown]:
+    return {c["id"]: _Shown(c) for c in response.shown.get("choices", [])}
+
+
 def _fraction_for(response: Response, chosen: list[int], partial: bool) -> Decimal | None:
     """The share of the points earned, by the question and choices as the attempt showed them."""
-    choices = response.shown_choices()
+    choices = _marking_choices(response)
     kind = response.kind
     if kind == QuestionKind.ESSAY:
         return None
@@ -844,8 +1010,9 @@ def sitting_submit(
         if answers and not late:
             posted = set(_posted(locked, answers))
             given = [r for r in responses if r.pk in posted and not r.checked]
+            answered_before = [r.pk for r in given if r.answered_at is not None]
             picked_by = _set_answers(given, answers, now)
-            _save_choices(picked_by)
+            _save_choices(picked_by, answered_before)
         answer_fields = ["text_answer", "answered_at"] if given else []
         if all_answered and not late:
             locked.unanswered = sum(1 for r in responses if r.answered_at is None)

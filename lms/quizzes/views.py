@@ -33,7 +33,9 @@ from .models import (
 
 def _quiz(request, slug) -> Quiz:
     """The quiz, or 404 when the user may not see it (drafts are not announced)."""
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = definitions.quiz_by_slug(slug)
+    if quiz is None:
+        raise Http404
     if not can(request.user, "quizzes.view_quiz", quiz):
         raise Http404
     return quiz
@@ -41,6 +43,12 @@ def _quiz(request, slug) -> Quiz:
 
 def _sitting(request, pk) -> Sitting:
     return get_object_or_404(Sitting.objects.select_related("quiz", "official", "agency"), pk=pk)
+
+
+def _sitting_taken(request, pk) -> Sitting:
+    """The sitting for its attempt page and submit: the quiz and the official, not the agency
+    (the result page shows it)."""
+    return get_object_or_404(Sitting.objects.select_related("quiz", "official"), pk=pk)
 
 
 def _response(request, pk) -> Response:
@@ -96,10 +104,8 @@ def quiz_list(request):
 @_login_guard
 def quiz_detail(request, slug):
     quiz = _quiz(request, slug)
-    official = official_for_user(request.user)
-    sittings = []
+    official, sittings = selectors.my_sittings(user=request.user, quiz=quiz)
     if official is not None:
-        sittings = list(selectors.sittings_of(official=official, quiz=quiz))
         for i, sitting in enumerate(sittings):
             if sitting.is_open:
                 sittings[i] = services.sitting_close_if_expired(sitting=sitting)
@@ -142,7 +148,9 @@ def sitting_start(request, slug):
     return redirect("quizzes:sitting", pk=sitting.pk)
 
 
-@permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
+@permission_required(
+    "quizzes.take_sitting", get_object=lambda request, pk: _sitting_taken(request, pk)
+)
 def sitting(request, pk):
     """The attempt: every question on one page; answers are saved on the server as they change."""
     sitting = request.permission_object
@@ -188,7 +196,9 @@ def sitting(request, pk):
 
 
 @require_POST
-@permission_required("quizzes.take_sitting", get_object=lambda request, pk: _sitting(request, pk))
+@permission_required(
+    "quizzes.take_sitting", get_object=lambda request, pk: _sitting_taken(request, pk)
+)
 def sitting_submit(request, pk):
     """Submit; with questions left unanswered, first save the answers and ask to confirm (the
     page's script asks in the browser and sends ``confirm``; this step serves without it)."""

@@ -18,10 +18,10 @@ from lms.quizzes.models import (
 from tests.factories.quizzes import CategoryFactory, QuizFactory, add_draw, make_question
 
 # Queries per request (SQLite, inside the test's transaction: savepoints count too). The first
-# attempt at a quiz in a process reads the quiz's plan and questions (lms/quizzes/definitions.py)
+# attempt at a quiz in a process reads the quiz, its plan and questions (lms/quizzes/definitions.py)
 # and whether it ends a course; later attempts read none of them.
-FIRST = {"detail": 8, "start": 11, "page": 2, "submit": 10, "result": 5}
-LATER = {"detail": 4, "start": 9, "page": 2, "submit": 10, "result": 5}
+FIRST = {"detail": 7, "start": 8, "page": 2, "submit": 9, "result": 5}
+LATER = {"detail": 1, "start": 6, "page": 2, "submit": 9, "result": 5}
 
 
 def _quiz(draws: int):

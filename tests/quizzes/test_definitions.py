@@ -137,3 +137,39 @@ def test_the_quiz_sync_bulk_writes_forget_the_copies(tmp_path, learner, official
     (tmp_path / "final.yaml").write_text(final.format(n=3), encoding="utf-8")
     QuizSource(tmp_path).apply()
     assert _start_and_submit(quiz, learner, seed=2).responses.count() == 3
+
+
+def test_the_quiz_pages_read_a_saved_quiz_change_at_once(client, learner, official):
+    """The detail page and the start find the quiz by its slug in this process's copy (no
+    query once read): a saved change, a deletion or an update that calls ``bank_changed`` shows
+    at once, and each request gets its own copy."""
+    from django.urls import reverse
+
+    quiz = QuizFactory(title="Trước", attempts_allowed=1)
+    make_question(quiz=quiz, order=0)
+    client.force_login(learner)
+    url = reverse("quizzes:quiz_detail", args=[quiz.slug])
+    assert "Trước" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    assert not [q for q in ctx.captured_queries if '"quizzes_quiz"' in q["sql"].split("WHERE")[0]]
+    first, second = definitions.quiz_by_slug(quiz.slug), definitions.quiz_by_slug(quiz.slug)
+    assert first is not second and first.pk == second.pk
+    first.title = "changed in one request only"
+    assert definitions.quiz_by_slug(quiz.slug).title == "Trước"
+
+    quiz.title = "Sau"
+    quiz.save()
+    assert "Sau" in client.get(url).content.decode()
+    Quiz.objects.filter(pk=quiz.pk).update(draft=True)
+    definitions.bank_changed()
+    assert client.get(url).status_code == 404  # drafts are for editors only
+    Quiz.objects.filter(pk=quiz.pk).update(draft=False, attempts_allowed=0)
+    definitions.bank_changed()
+    client.post(reverse("quizzes:sitting_start", args=[quiz.slug]))
+    client.post(reverse("quizzes:sitting_start", args=[quiz.slug]))
+    assert Sitting.objects.filter(quiz=quiz).count() == 1  # the open attempt is returned
+    Sitting.objects.filter(quiz=quiz).delete()
+    slug = quiz.slug
+    quiz.delete()
+    assert client.get(url).status_code == 404 and definitions.quiz_by_slug(slug) is None

@@ -115,3 +115,30 @@ def test_a_question_holding_a_slot_character_is_rendered_as_it_is(client, learne
     response = sitting.responses.get()
     assert f'name="r{response.pk}"' in page and "Ký tự \ue000 lạ" in page
     assert "\ue001 A" in page
+
+
+# The legend as the attempt page wrote it inline, in its loop, before it was kept per process.
+_INLINE_LEGEND = (
+    "{% load i18n l10n %}{% localize off %}{% for r in responses %}"
+    '<legend><span class="quiz-number">{% blocktranslate with n=forloop.counter %}Question '
+    "{{ n }}{% endblocktranslate %}</span>\n"
+    '      <span class="muted">({% blocktranslate with points=r.points|floatformat:"-2" %}'
+    "{{ points }} pt{% endblocktranslate %})</span></legend>|{% endfor %}{% endlocalize %}"
+)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_kept_legend_is_the_legend_rendered_in_the_loop(learner, official, language):
+    from django.template import engines
+
+    quiz = QuizFactory()
+    for i, points in enumerate(["1", "1.5", "2.25", "10", "1.5"]):
+        make_question("single", quiz=quiz, order=i, points=Decimal(points))
+    sitting = services.sitting_start(quiz=quiz, user=learner)
+    with translation.override(language):
+        for _ in range(2):  # rendered, then kept
+            responses = fragments.attempt_responses(sitting)
+            fragments.question_legends(responses)
+            inline = engines["django"].from_string(_INLINE_LEGEND).render({"responses": responses})
+            assert "".join(f"{r.legend}|" for r in responses) == inline
+    assert ("(1,50 điểm)" if language == "vi" else "(1.50 pt)") in inline

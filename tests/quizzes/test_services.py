@@ -360,3 +360,78 @@ def test_closing_expired_sittings_for_one_official_leaves_the_others(learner, ma
     assert mine.state == SittingState.FINISHED and mine.submitted_at == mine.deadline
     assert still_open.state == SittingState.IN_PROGRESS
     assert theirs.state == SittingState.IN_PROGRESS
+
+
+def test_answers_saved_then_changed_replace_the_chosen_choices(learner, official):
+    """A choice is saved with its answer's time: a first answer inserts, a later one replaces
+    what was saved (autosave, then the submit), and an answer taken back leaves none."""
+    from lms.quizzes.models import ResponseChoice
+
+    quiz = QuizFactory(pass_mark=50)
+    multiple = make_question(
+        "multiple", quiz=quiz, order=0, choices=[("A", 0.5), ("B", 0.5), ("C", -0.5)]
+    )
+    single = make_question("single", quiz=quiz, order=1)
+    sitting = services.sitting_start(quiz=quiz, user=learner)
+    ids = {c.text: str(c.pk) for c in multiple.choices.all()}
+
+    def chosen(question):
+        response = Response.objects.get(sitting=sitting, question=question)
+        rows = ResponseChoice.objects.filter(response=response)
+        return sorted(rows.values_list("choice_id", flat=True)), response.answered_at
+
+    services.response_save(
+        sitting=sitting, answers=answers_for(sitting, {multiple: [ids["A"], ids["C"]]})
+    )
+    assert chosen(multiple)[0] == sorted([int(ids["A"]), int(ids["C"])])
+    services.response_save(
+        sitting=sitting,
+        answers=answers_for(sitting, {multiple: [], single: [right_choice(single)]}),
+    )
+    assert chosen(multiple) == ([], None)
+    services.response_save(sitting=sitting, answers=answers_for(sitting, {multiple: [ids["C"]]}))
+    done = services.sitting_submit(
+        sitting=sitting,
+        answers=answers_for(
+            sitting, {multiple: [ids["A"], ids["B"]], single: [wrong_choice(single)]}
+        ),
+    )
+    assert chosen(multiple)[0] == sorted([int(ids["A"]), int(ids["B"])])
+    assert chosen(single)[0] == [int(wrong_choice(single))]
+    assert done.state == SittingState.FINISHED and done.score == Decimal("1.00")
+
+
+def test_a_sitting_records_the_agency_of_the_officials_current_post(learner, official, tree):
+    """The start reads the official, their post today and their attempts in one query: the
+    post that counts is the latest started one still open (``current_assignment``)."""
+    from lms.agencies.models import Assignment
+    from lms.agencies.selectors import current_assignment
+
+    today = datetime.date.today()
+    official.assignments.all().delete()
+    Assignment.objects.create(
+        official=official, agency=tree["province_b"], start_date=today - datetime.timedelta(9)
+    )
+    Assignment.objects.create(
+        official=official,
+        agency=tree["commune_a2"],
+        start_date=today - datetime.timedelta(5),
+        end_date=today - datetime.timedelta(1),
+    )
+    Assignment.objects.create(
+        official=official, agency=tree["department"], start_date=today + datetime.timedelta(3)
+    )
+    quiz = make_quiz(1, attempts_allowed=2)
+    first = services.sitting_start(quiz=quiz, user=learner)
+    assert first.agency_id == tree["province_b"].pk == current_assignment(official).agency_id
+    # The attempt in progress is returned; the next one counts on from the last number.
+    assert services.sitting_start(quiz=quiz, user=learner).pk == first.pk
+    services.sitting_submit(sitting=first)
+    Assignment.objects.create(official=official, agency=tree["commune_a1"], start_date=today)
+    second = services.sitting_start(quiz=quiz, user=None, official=official)
+    assert (second.attempt, second.agency_id, second.user_id) == (2, tree["commune_a1"].pk, None)
+    services.sitting_submit(sitting=second)
+    with pytest.raises(services.QuizError):
+        services.sitting_start(quiz=quiz, user=learner)
+    official.assignments.all().delete()
+    assert services.sitting_start(quiz=make_quiz(1), user=learner).agency_id is None
