@@ -17,7 +17,13 @@ bound on the server without being prepared.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from contextlib import contextmanager
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
 
 
 def _prepared_cursor_class():
@@ -82,3 +88,33 @@ def cursor(connection):
             wrapper.cursor.close()
             wrapper.cursor = prepared
         yield wrapper
+
+
+def read(connection, statement: str, params) -> list:
+    """The rows of a read run through ``cursor()`` as the first query of a request, without
+    Django's health check before it (CONN_HEALTH_CHECKS: a ``SELECT 1`` round trip of its own on
+    the first query of every request). The read is the check: if the connection turns out dead
+    (the database restarted), it is closed and the read runs once more on a new one, which is
+    what the health check would have done (as ``lms.courses.pagecache`` does). A read, so running
+    it twice is safe."""
+    if (
+        connection.connection is None
+        or not connection.health_check_enabled
+        or connection.health_check_done
+        or connection.in_atomic_block
+    ):
+        return _fetch(connection, statement, params)
+    connection.health_check_done = True
+    try:
+        return _fetch(connection, statement, params)
+    except (InterfaceError, OperationalError):
+        logger.info("hot path read: database connection lost; reconnecting")
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        return _fetch(connection, statement, params)
+
+
+def _fetch(connection, statement: str, params) -> list:
+    with cursor(connection) as c:
+        c.execute(statement, params)
+        return c.fetchall()

@@ -431,7 +431,8 @@ class CheckinRead:
 def checkin_read(*, session_pk: int, day_pk: int, user) -> CheckinRead:
     """The day with its session and, for a logged-in user, their registration on the day's roster
     with its official and their attendance row of the day: one query for the check-in burst (no
-    ORM query to compile; prepared on PostgreSQL, ``lms.core.sql``).
+    ORM query to compile; on PostgreSQL prepared, and standing for the connection's health check:
+    ``lms.core.sql.read``).
 
     The registration is the ``training.checkin_self`` rule's own test (an official on the roster),
     made once instead of a rule check followed by a read; the attendance row answers a repeated
@@ -441,14 +442,14 @@ def checkin_read(*, session_pk: int, day_pk: int, user) -> CheckinRead:
         return CheckinRead(None, None, None)  # no such row (no integer the database could take)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     connection = connections[router.db_for_read(SessionDay)]
-    with sql.cursor(connection) as cursor:
-        cursor.execute(
-            _checkin_sql(connection.vendor),
-            [user_id, *map(str, ROSTER_STATUSES), day_pk, session_pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = sql.read(
+        connection,
+        _checkin_sql(connection.vendor),
+        [user_id, *map(str, ROSTER_STATUSES), day_pk, session_pk],
+    )
+    if not rows:
         return CheckinRead(None, None, None)
+    row = rows[0]
     found = {}
     at = 0
     for model in _CHECKIN_FIELDS:

@@ -543,3 +543,47 @@ def test_confirmation_form_carries_a_token_the_csrf_check_accepts(world):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _text(page)).group(1)
     assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
     assert Attendance.objects.filter(day=day).count() == 1
+
+
+def _new_request_with_health_checks(monkeypatch) -> list:
+    """A persistent connection as Django leaves it at the start of a request with
+    CONN_HEALTH_CHECKS on (a ``SELECT 1`` before the first query); the list counts the checks."""
+    from django.db import connection
+
+    checks = []
+    real = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real())
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+    connection.health_check_done = False
+    return checks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_in_read_stands_for_the_health_check(client, world, monkeypatch):
+    """The check-in's read is the request's first query without a health check before it; on a
+    connection the server dropped it reconnects and runs again (a read: safe), the official is
+    checked in all the same."""
+    from django.db import OperationalError, connection
+
+    day = world["day"]
+    client.force_login(world["learner"])
+    url = _url(day, checkin.checkin_token_issue(day=day))
+    client.get(reverse("training:session_list"))  # the user is cached from the first request on
+    connection.ensure_connection()
+    checks = _new_request_with_health_checks(monkeypatch)
+    closed, sent = [], []
+    real_close = connection.close
+    monkeypatch.setattr(connection, "close", lambda: closed.append(1) or real_close())
+
+    def dead_once(execute, sql, params, many, context):
+        sent.append(sql)
+        if len(sent) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(dead_once):
+        response = client.post(url)
+    assert response.status_code == 200 and "message-success" in _text(response)
+    assert checks == [] and closed == [1]
+    assert sent[0] == sent[1] and sent[0].lstrip().startswith("SELECT")
+    assert Attendance.objects.filter(day=day).count() == 1
