@@ -5,6 +5,11 @@ app that notes work during a transaction and writes it after the commit (the rep
 marks) registers a writer here; a hot path that ends its own atomic block calls
 ``write_pending()`` as the block's last statement, so the notes commit (or roll back) with the
 change in the same transaction instead of costing a transaction of their own afterwards.
+
+A hot path that inserts a row in one SQL statement of its own, without ``save()`` (so without
+``post_save`` and its receivers), asks ``saved_notes(instance)`` for what each app would have
+noted of the new row, as ``INSERT ... SELECT`` SQL to add to that statement (``register_saved``):
+the QR check-in on PostgreSQL, one statement and one commit in all.
 """
 
 from __future__ import annotations
