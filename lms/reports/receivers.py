@@ -29,6 +29,13 @@ def on_attendance(sender, instance, **kwargs) -> None:
     _mark(registrations=[instance.registration_id])
 
 
+def note_attendance(instance):
+    """``on_attendance`` for a new row inserted in one statement (``lms.core.commit``)."""
+    from .services import summaries_note
+
+    return summaries_note(registrations=[instance.registration_id])
+
+
 def on_assignment(sender, instance, **kwargs) -> None:
     _mark(officials=[instance.official_id], agencies=[instance.agency_id])
 
@@ -66,6 +73,9 @@ def connect() -> None:
         signal.connect(on_attendance, sender=Attendance, dispatch_uid=f"reports_att_{suffix}")
         signal.connect(on_assignment, sender=Assignment, dispatch_uid=f"reports_post_{suffix}")
         signal.connect(on_framework, sender=Requirement, dispatch_uid=f"reports_req_{suffix}")
+    from lms.core import commit
+
+    commit.register_saved(Attendance, note_attendance)
     m2m_changed.connect(
         on_framework, sender=Competency.courses.through, dispatch_uid="reports_grants"
     )

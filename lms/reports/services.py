@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -13,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lms.agencies.models import Agency, Assignment
+from lms.core import commit
 
 from .figures import METRICS, Resolver, compute_rows
 from .models import AgencySummary, ExportJob, PendingRefresh
@@ -210,6 +212,33 @@ def summaries_write_marks_now() -> None:
         return
     _write_marks(marks)
     transaction.on_commit(_nudge)
+
+
+def summaries_note(
+    *,
+    officials: Iterable[int] = (),
+    agencies: Iterable[int] = (),
+    registrations: Iterable[int] = (),
+) -> commit.Note:
+    """The pending mark of these ids as SQL for a statement that saves a row on its own
+    (``lms.core.commit.register_saved``): the ``PendingRefresh`` row ``_write_marks`` would
+    insert, and the nudge once it is committed."""
+    opts = PendingRefresh._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(
+        qn(opts.get_field(name).column)
+        for name in ("created_at", "officials", "agencies", "registrations", "everything")
+    )
+    ids = [sorted({pk for pk in group if pk is not None}) for group in (officials, agencies)]
+    ids.append(sorted({pk for pk in registrations if pk is not None}))
+    return commit.Note(
+        sql=(
+            f"INSERT INTO {qn(opts.db_table)} ({columns})"
+            " SELECT %s, %s::jsonb, %s::jsonb, %s::jsonb, false"
+        ),
+        params=(timezone.now(), *(json.dumps(group) for group in ids)),
+        after=_nudge,
+    )
 
 
 def _nudge() -> None:

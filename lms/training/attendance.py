@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.agencies.models import Assignment, Official
-from lms.core import commit
+from lms.core import commit, sql
 from lms.core.text import fold, sort_key
 
 from .models import (
@@ -208,35 +208,55 @@ def attendance_arrive(
 ) -> ArrivalResult:
     """An official arrives (QR, card): present or late; a second arrival keeps the first time.
 
-    The burst of the day is first arrivals: the row and its history entry are inserted at once
-    in one short transaction (two INSERTs, no read before), the (day, registration) unique
-    constraint refusing a second row; what other apps noted of it (the reports' mark) is written
-    in the same transaction through ``lms.core.commit``. Only when the constraint refuses (a
-    repeat, a double tap, a row the trainer made first) is the existing row read, and changed
-    through ``attendance_mark``."""
+    The burst of the day is first arrivals. On PostgreSQL one statement (``_arrive_sql``) inserts
+    the row, its history entry and what other apps note of a new row (the reports' pending mark,
+    ``lms.core.commit.saved_notes``), or finds the row already there: one round trip and one
+    commit, no BEGIN, no read before. Elsewhere (SQLite) the row and its history entry are
+    inserted in one short transaction with the notes (``commit.write_pending``). Either way the
+    (day, registration) unique constraint refuses a second row; only then (a repeat, a double
+    tap, a row the trainer made first) is the existing row read, and changed through
+    ``attendance_mark`` if it is not an arrival."""
     _check_open(day)
     if registration.session_id != day.session_id:
         raise AttendanceError(_("This official is not registered for this session."))
     at = at or timezone.now()
     status = arrival_status(day=day, at=at)
     if registration.status not in REGISTER_ON_ATTENDANCE:
-        try:
-            with transaction.atomic():
-                attendance = Attendance.objects.create(
-                    day=day,
-                    registration=registration,
-                    status=status,
-                    method=method,
-                    marked_by=by,
-                    marked_at=at,
-                )
-                _change(attendance, old="", by=by, method=method, at=at)
-                commit.write_pending()  # the reports' mark in this transaction, not one more
-        except IntegrityError:
-            pass  # the row is there already: read it below
+        connection = connections[router.db_for_write(Attendance)]
+        if connection.vendor == "postgresql":
+            attendance, created = _arrive_statement(
+                connection,
+                day=day,
+                registration=registration,
+                status=status,
+                method=method,
+                by=by,
+                at=at,
+            )
+            if created:
+                return ArrivalResult(attendance, already=False)
+            existing = attendance
         else:
-            return ArrivalResult(attendance, already=False)
-    existing = Attendance.objects.filter(day=day, registration=registration).first()
+            try:
+                with transaction.atomic():
+                    attendance = Attendance.objects.create(
+                        day=day,
+                        registration=registration,
+                        status=status,
+                        method=method,
+                        marked_by=by,
+                        marked_at=at,
+                    )
+                    _change(attendance, old="", by=by, method=method, at=at)
+                    commit.write_pending()  # the reports' mark in this transaction
+            except IntegrityError:
+                existing = None  # the row is there already: read it below
+            else:
+                return ArrivalResult(attendance, already=False)
+        if existing is None:  # inserted by a transaction the statement could not see yet
+            existing = Attendance.objects.filter(day=day, registration=registration).first()
+    else:
+        existing = Attendance.objects.filter(day=day, registration=registration).first()
     if existing is not None and existing.status in ATTENDED_STATUSES:
         return ArrivalResult(existing, already=True)
     result = attendance_mark(
@@ -244,6 +264,79 @@ def attendance_arrive(
     )
     # A concurrent arrival may have won the race: then this one is the repeat.
     return ArrivalResult(result.attendance, already=not result.changed)
+
+
+@functools.cache
+def _arrive_sql(notes: tuple[str, ...]) -> str:
+    """The arrival statement; it returns a first column, true for the row it inserted, then
+    the Attendance's concrete fields. Its parameters: the row's day, registration,
+    status, method, marked_by, marked_at; each note's; the day and registration again."""
+    qn = connections[router.db_for_write(Attendance)].ops.quote_name
+    table = qn(Attendance._meta.db_table)
+    fields = Attendance._meta.concrete_fields
+    columns = ", ".join(qn(f.column) for f in fields)
+
+    def col(model, name):
+        return qn(model._meta.get_field(name).column)
+
+    inserted = ("day", "registration", "status", "method", "marked_by", "marked_at", "note")
+    change = (
+        "attendance",
+        "old_status",
+        "new_status",
+        "method",
+        "changed_by",
+        "changed_at",
+        "note",
+    )
+    parts = [
+        f"ins AS (INSERT INTO {table} ({', '.join(col(Attendance, n) for n in inserted)})"
+        " VALUES (%s, %s, %s, %s, %s, %s, '')"
+        f" ON CONFLICT ({col(Attendance, 'day')}, {col(Attendance, 'registration')}) DO NOTHING"
+        f" RETURNING {columns})",
+        f"chg AS (INSERT INTO {qn(AttendanceChange._meta.db_table)}"
+        f" ({', '.join(col(AttendanceChange, n) for n in change)})"
+        f" SELECT {col(Attendance, 'id')}, '', {col(Attendance, 'status')},"
+        f" {col(Attendance, 'method')}, {col(Attendance, 'marked_by')},"
+        f" {col(Attendance, 'marked_at')}, '' FROM ins)",
+    ]
+    parts += [
+        f"note{i} AS ({note} WHERE EXISTS (SELECT 1 FROM ins))" for i, note in enumerate(notes)
+    ]
+    statement = (
+        f"WITH {', '.join(parts)}"
+        f" SELECT true, {columns} FROM ins"
+        # The row there before this statement (its snapshot does not see the one it inserts).
+        f" UNION ALL SELECT false, {columns} FROM {table}"
+        f" WHERE {col(Attendance, 'day')} = %s AND {col(Attendance, 'registration')} = %s"
+    )
+    return statement
+
+
+def _arrive_statement(
+    connection, *, day, registration, status, method, by, at
+) -> tuple[Attendance | None, bool]:
+    """Run the arrival statement: (the row inserted, True), (the row there before, False), or
+    (None, False) when a concurrent arrival inserted it after this statement began."""
+    notes = commit.saved_notes(Attendance(day=day, registration=registration))
+    statement = _arrive_sql(tuple(note.sql for note in notes))
+    params = [day.pk, registration.pk, status, method, getattr(by, "pk", None), at]
+    for note in notes:
+        params += note.params
+    params += [day.pk, registration.pk]
+    with sql.cursor(connection) as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, False
+    created = rows[0][0]
+    attendance = _from_db(connection, Attendance, Attendance._meta.concrete_fields, rows[0][1:])
+    attendance.day, attendance.registration = day, registration
+    if created:
+        for note in notes:
+            if note.after is not None:
+                transaction.on_commit(note.after, using=connection.alias)
+    return attendance, created
 
 
 # What the check-in reads of each row, in the query's order (the pages show the title, venue, date
@@ -254,6 +347,7 @@ _CHECKIN_FIELDS = {
     TrainingSession: ("id", "title", "venue", "status", "late_after_minutes", "checkin_secret"),
     Official: ("id", "full_name"),
     Registration: ("id", "session_id", "official_id", "status"),
+    Attendance: ("id", "day_id", "registration_id", "status", "method", "marked_at"),
 }
 
 
@@ -263,6 +357,31 @@ def _checkin_columns(model) -> list:
     return [f for f in model._meta.concrete_fields if f.attname in _CHECKIN_FIELDS[model]]
 
 
+def _converters(connection, field) -> list:
+    """What the ORM applies to the field's value as read (e.g. SQLite's naive datetimes)."""
+    key = (connection.vendor, field)
+    if key not in _CONVERTERS:
+        col = field.get_col(field.model._meta.db_table)
+        _CONVERTERS[key] = [
+            (converter, col)
+            for converter in connection.ops.get_db_converters(col)
+            + field.get_db_converters(connection)
+        ]
+    return _CONVERTERS[key]
+
+
+_CONVERTERS: dict = {}
+
+
+def _from_db(connection, model, fields, values):
+    """``model.from_db`` of a raw row's ``values`` for ``fields``, converted as by the ORM."""
+    values = list(values)
+    for i, field in enumerate(fields):
+        for converter, col in _converters(connection, field):
+            values[i] = converter(values[i], col, connection)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
 @functools.cache
 def _checkin_sql(vendor: str) -> str:
     qn = connections[router.db_for_read(SessionDay)].ops.quote_name
@@ -270,7 +389,13 @@ def _checkin_sql(vendor: str) -> str:
     def col(alias: str, model, name: str) -> str:
         return f"{alias}.{qn(model._meta.get_field(name).column)}"
 
-    aliases = {SessionDay: "d", TrainingSession: "s", Official: "o", Registration: "r"}
+    aliases = {
+        SessionDay: "d",
+        TrainingSession: "s",
+        Official: "o",
+        Registration: "r",
+        Attendance: "a",
+    }
     table = {model: qn(model._meta.db_table) for model in aliases}
     columns = ", ".join(
         f"{aliases[model]}.{qn(f.column)}"
@@ -287,49 +412,60 @@ def _checkin_sql(vendor: str) -> str:
         f" ON {col('r', Registration, 'session')} = {col('d', SessionDay, 'session')}"
         f" AND {col('r', Registration, 'official')} = {col('o', Official, 'id')}"
         f" AND {col('r', Registration, 'status')} IN ({statuses})"
+        f" LEFT JOIN {table[Attendance]} a"
+        f" ON {col('a', Attendance, 'day')} = {col('d', SessionDay, 'id')}"
+        f" AND {col('a', Attendance, 'registration')} = {col('r', Registration, 'id')}"
         f" WHERE {col('d', SessionDay, 'id')} = %s AND {col('d', SessionDay, 'session')} = %s"
     )
 
 
-def checkin_read(
-    *, session_pk: int, day_pk: int, user
-) -> tuple[SessionDay | None, Registration | None]:
+@dataclass(frozen=True)
+class CheckinRead:
+    """What ``checkin_read`` found (all None when the day is not the session's)."""
+
+    day: SessionDay | None
+    registration: Registration | None  # None: the user is not on the roster
+    attendance: Attendance | None  # the registration's row on the day, if any
+
+
+def checkin_read(*, session_pk: int, day_pk: int, user) -> CheckinRead:
     """The day with its session and, for a logged-in user, their registration on the day's roster
-    with its official: one query for the check-in burst (no ORM query to compile).
+    with its official and their attendance row of the day: one query for the check-in burst (no
+    ORM query to compile; on PostgreSQL prepared, and standing for the connection's health check:
+    ``lms.core.sql.read``).
 
     The registration is the ``training.checkin_self`` rule's own test (an official on the roster),
-    made once instead of a rule check followed by a read. (None, None) when the day is not the
-    session's; a registration of None when the user is not on its roster. The instances hold the
-    fields the check-in uses (``_CHECKIN_FIELDS``); any other is read when first touched."""
+    made once instead of a rule check followed by a read; the attendance row answers a repeated
+    scan without a write. The instances hold the fields the check-in uses (``_CHECKIN_FIELDS``);
+    any other is read when first touched."""
     if not (0 < session_pk < 2**63 and 0 < day_pk < 2**63):
-        return None, None  # no such row (and no integer the database could take)
+        return CheckinRead(None, None, None)  # no such row (no integer the database could take)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    db = router.db_for_read(SessionDay)
-    connection = connections[db]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _checkin_sql(connection.vendor),
-            [user_id, *map(str, ROSTER_STATUSES), day_pk, session_pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None, None
+    connection = connections[router.db_for_read(SessionDay)]
+    rows = sql.read(
+        connection,
+        _checkin_sql(connection.vendor),
+        [user_id, *map(str, ROSTER_STATUSES), day_pk, session_pk],
+    )
+    if not rows:
+        return CheckinRead(None, None, None)
+    row = rows[0]
     found = {}
     at = 0
     for model in _CHECKIN_FIELDS:
         fields = _checkin_columns(model)
         values = row[at : at + len(fields)]
         at += len(fields)
-        found[model] = (
-            None if values[0] is None else model.from_db(db, [f.attname for f in fields], values)
-        )
+        found[model] = None if values[0] is None else _from_db(connection, model, fields, values)
     day, session = found[SessionDay], found[TrainingSession]
     day.session = session
-    registration = found[Registration]
+    registration, attendance = found[Registration], found[Attendance]
     if registration is not None:
         registration.session = session
         registration.official = found[Official]
-    return day, registration
+    if attendance is not None:
+        attendance.day, attendance.registration = day, registration
+    return CheckinRead(day, registration, attendance)
 
 
 # --- walk-ins -------------------------------------------------------------------------------

@@ -251,13 +251,16 @@ def checkin_view(request, pk, day_pk, token):
     """The URL in the QR code: GET asks to confirm, POST marks present or late.
 
     A burst of hundreds of phones hits this view within a minute, so a confirmed check-in costs
-    one read (the day, its session and the user's registration together) and one short write
-    transaction (the attendance row and its history), and a page of its own. The code is checked
+    one read (the day, its session, the user's registration and their row of the day together)
+    and, on PostgreSQL, one write statement (the attendance row, its history and the reports'
+    mark; a short transaction elsewhere), and a page of its own; a repeated scan answers from the
+    read. The code is checked
     on every request, the confirmation and the login in between included: it is accepted within
     its own 60 seconds only, never remembered beyond them.
     """
     # The registration, read with the day, stands for the "training.checkin_self" rule.
-    day, registration = svc.checkin_read(session_pk=pk, day_pk=day_pk, user=request.user)
+    found = svc.checkin_read(session_pk=pk, day_pk=day_pk, user=request.user)
+    day, registration = found.day, found.registration
     if day is None:
         raise Http404
     try:
@@ -284,16 +287,17 @@ def checkin_view(request, pk, day_pk, token):
             status=403,
         )
     context = {"day": day, "session": session, "registration": registration, "token": token}
-    if request.method == "POST":
-        # attendance_arrive inserts the row, or reads the existing one: an earlier check-in is
-        # kept as is.
+    done = found.attendance
+    if done is not None and done.status not in svc.ATTENDED_STATUSES:
+        done = None  # marked absent or excused by the trainer: arriving changes it
+    already = done is not None
+    if request.method == "POST" and not already:
+        # attendance_arrive inserts the row, or finds the one a concurrent scan (a double tap)
+        # inserted: an earlier check-in is kept as is.
         result = svc.attendance_arrive(
             day=day, registration=registration, method=AttendanceMethod.QR, by=request.user
         )
         done, already = result.attendance, result.already
-    else:
-        done = registration.attendances.filter(day=day, status__in=svc.ATTENDED_STATUSES).first()
-        already = done is not None
     if done is not None:
         context["done"] = done
         if already:

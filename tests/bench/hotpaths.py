@@ -4,7 +4,10 @@ Runs inside one Python process against the bench database that tests/bench/run.p
 (run it once first), with the bench settings, through Django's test client: no server, no
 network. Figures are medians over the repetitions.
 
-    python -m tests.bench.hotpaths [--attempts 20] [--checkins 100] [--profile quiz|checkin]
+    python -m tests.bench.hotpaths [--db sqlite|pg] [--attempts 20] [--checkins 100]
+                                   [--profile quiz|checkin]
+
+``--db pg``: the PostgreSQL + Redis bench database (``make bench BENCH_DB=pg`` prepares it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import statistics
 import time
 from contextlib import contextmanager
 
+from tests.bench import run
 from tests.bench.run import VAR, bench_env
 
 FACTS = VAR / "facts.json"
@@ -124,10 +128,15 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=20)
     parser.add_argument("--checkins", type=int, default=100)
     parser.add_argument("--profile", choices=["quiz", "checkin"])
+    parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     args = parser.parse_args()
+    global VAR, FACTS  # noqa: PLW0603 - the chosen backend's folder, for the scenarios above
+    if args.db != "sqlite" or not os.environ.get("BENCH_VAR"):
+        run.use_backend(args.db)
+        VAR, FACTS = run.VAR, run.VAR / "facts.json"
     if not FACTS.exists():
         raise SystemExit("prepare the bench database first: python -m tests.bench.run --only bare")
-    os.environ.update(bench_env())
+    os.environ.update(bench_env(args.db))
     import django
 
     django.setup()  # no setup_test_environment: templates render as they do when served
