@@ -48,10 +48,12 @@ def my_sittings(*, user, quiz: Quiz) -> tuple[object | None, list[Sitting]]:
     """The user's official record and their sittings at ``quiz`` (newest attempt first, each
     carrying the quiz and the official): one query, a second one for the official only when
     there is no sitting yet."""
-    sittings = list(
-        Sitting.objects.filter(official__user=user, quiz=quiz)
+    sittings = compiled.fetch(
+        "quizzes.my_sittings",
+        lambda user_pk, quiz_pk: Sitting.objects.filter(official__user_id=user_pk, quiz_id=quiz_pk)
         .select_related("official")
-        .order_by("-attempt")
+        .order_by("-attempt"),
+        [user.pk, quiz.pk],
     )
     if sittings:
         official = sittings[0].official
