@@ -65,7 +65,7 @@ def fetch(key: str, build: Callable, values: Sequence) -> list:
     if kept is None:
         kept = _compile(build, len(values), connection)
         kept_all[key] = kept if kept is not None else False
-    if not kept:
+    if not kept or None in values:  # None filters as IS NULL: another statement
         return list(build(*values))
     with connection.cursor() as cursor:
         cursor.execute(kept.sql, list(values))

@@ -46,6 +46,7 @@ def test_instances_equal_the_orms_with_related_rows_deferred_fields_and_annotati
             assert got_r and all(r.get_deferred_fields() == {"shown"} for r in got_r)
             assert got_r[0].shown == want_r[0].shown  # a deferred field still loads
     assert compiled.fetch("test.sitting", by_pk, [10**9]) == []
+    assert compiled.fetch("test.sitting", by_pk, [None]) == []  # IS NULL, through the ORM
     assert connections["default"].__dict__[compiled._ATTR]["test.sitting"]
 
 
