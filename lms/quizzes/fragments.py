@@ -34,6 +34,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from lms.core import compiled
+
 from .models import Response, ResponseChoice
 
 TEMPLATE = "quizzes/_question_form.html"
@@ -190,11 +192,13 @@ def attempt_responses(sitting) -> list[Response]:
     """The attempt's responses in order for its page, with the snapshot as stored
     (``shown_json``, decoded into ``shown`` only when read) and the chosen choice ids: one query,
     two once something is answered."""
-    responses = list(
-        Response.objects.filter(sitting=sitting)
+    responses = compiled.fetch(
+        "quizzes.attempt_responses",
+        lambda pk: Response.objects.filter(sitting_id=pk)
         .defer("shown")
         .annotate(shown_json=Cast("shown", TextField()))
-        .order_by("order", "pk")
+        .order_by("order", "pk"),
+        [sitting.pk],
     )
     chosen: dict[int, set[int]] = defaultdict(set)
     answered = [r.pk for r in responses if r.answered_at is not None]

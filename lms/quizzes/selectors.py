@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
+from lms.core import compiled
 from lms.core.access import has_role, scope_q
 from lms.core.models import Role
 
@@ -47,10 +48,12 @@ def my_sittings(*, user, quiz: Quiz) -> tuple[object | None, list[Sitting]]:
     """The user's official record and their sittings at ``quiz`` (newest attempt first, each
     carrying the quiz and the official): one query, a second one for the official only when
     there is no sitting yet."""
-    sittings = list(
-        Sitting.objects.filter(official__user=user, quiz=quiz)
+    sittings = compiled.fetch(
+        "quizzes.my_sittings",
+        lambda user_pk, quiz_pk: Sitting.objects.filter(official__user_id=user_pk, quiz_id=quiz_pk)
         .select_related("official")
-        .order_by("-attempt")
+        .order_by("-attempt"),
+        [user.pk, quiz.pk],
     )
     if sittings:
         official = sittings[0].official
@@ -174,7 +177,11 @@ def sitting_responses(sitting: Sitting) -> list[Response]:
     """The attempt's responses in order, with the question and choices it showed: 2 queries."""
     # The pages show the question as the attempt froze it (Response.shown): the bank row is
     # not read, each response carries a light copy built from its snapshot.
-    responses = list(Response.objects.filter(sitting=sitting).order_by("order", "pk"))
+    responses = compiled.fetch(
+        "quizzes.result_responses",
+        lambda pk: Response.objects.filter(sitting_id=pk).order_by("order", "pk"),
+        [sitting.pk],
+    )
     ids = [r.pk for r in responses]
     chosen: dict[int, set[int]] = defaultdict(set)
     for rid, cid in ResponseChoice.objects.filter(response_id__in=ids).values_list(

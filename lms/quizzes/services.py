@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.core import compiled
 from lms.core.text import fold
 
 from . import definitions
@@ -666,7 +667,14 @@ def _lock(sitting: Sitting) -> Sitting:
             .select_related("quiz", "official")
             .get(pk=sitting.pk)
         )
-    locked = Sitting.objects.select_for_update().get(pk=sitting.pk)
+    found = compiled.fetch(
+        "quizzes.sitting_locked",
+        lambda pk: Sitting.objects.select_for_update().filter(pk=pk),
+        [sitting.pk],
+    )
+    if not found:
+        raise Sitting.DoesNotExist
+    locked = found[0]
     for name in ("quiz", "official", "agency"):
         related = cache.get(name)
         if related is not None and getattr(locked, f"{name}_id") == related.pk:
@@ -1004,7 +1012,11 @@ def sitting_submit(
         if locked.state != SittingState.IN_PROGRESS:
             return locked
         late = bool(locked.deadline and now > locked.deadline)
-        responses = list(Response.objects.filter(sitting=locked))
+        responses = compiled.fetch(
+            "quizzes.sitting_responses",
+            lambda pk: Response.objects.filter(sitting_id=pk),
+            [locked.pk],
+        )
         picked_by: dict[int, list[int]] = {}
         given: list[Response] = []
         if answers and not late:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.agencies.selectors import official_for_user
+from lms.core import compiled
 from lms.core.access import can, permission_required, require
 from lms.core.text import parse_id
 
@@ -41,14 +42,31 @@ def _quiz(request, slug) -> Quiz:
     return quiz
 
 
+def _one(key: str, build, pk) -> Sitting:
+    """The sitting ``build(pk)`` finds, its statement compiled once (lms.core.compiled), or 404."""
+    # An id past the column's range matches nothing (the ORM's lookups say so without asking).
+    found = compiled.fetch(key, build, [pk]) if 0 < pk < 2**63 else []
+    if not found:
+        raise Http404
+    return found[0]
+
+
 def _sitting(request, pk) -> Sitting:
-    return get_object_or_404(Sitting.objects.select_related("quiz", "official", "agency"), pk=pk)
+    return _one(
+        "quizzes.sitting_result",
+        lambda pk: Sitting.objects.select_related("quiz", "official", "agency").filter(pk=pk),
+        pk,
+    )
 
 
 def _sitting_taken(request, pk) -> Sitting:
     """The sitting for its attempt page and submit: the quiz and the official, not the agency
     (the result page shows it)."""
-    return get_object_or_404(Sitting.objects.select_related("quiz", "official"), pk=pk)
+    return _one(
+        "quizzes.sitting_taken",
+        lambda pk: Sitting.objects.select_related("quiz", "official").filter(pk=pk),
+        pk,
+    )
 
 
 def _response(request, pk) -> Response:
