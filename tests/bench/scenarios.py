@@ -100,11 +100,13 @@ def _answers(page: str, rng: random.Random) -> dict[str, list[str]]:
     return data
 
 
-def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
+def quiz_attempts(base: str, facts: dict, env, rounds: int = 5, warmup: int = 1) -> dict:
     """Each of 20 learners, at once, takes `rounds` whole attempts as a browser does: open the
     quiz, start (POST, redirect), load the page of 20 questions, submit answers to all of them
     (POST to the form's submit action, redirect), read the result. Errors are counted by step
-    and status; a learner who hits one goes on with the next attempt."""
+    and status; a learner who hits one goes on with the next attempt. Before that, every learner
+    takes `warmup` attempts that are not counted (each server thread's first pages fill its
+    process's caches, as on a server that has been running before the class)."""
     sessions = json.loads((run.VAR / "quiz_sessions.json").read_text())
     slug = facts["quiz_slug"]
     tally = _Tally()
@@ -144,10 +146,10 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
             return fail("result", r)
         return True
 
-    def learner(key: str):
+    def learner(key: str, count: int):
         client, csrf = _client(base, key)
         with client:
-            for _ in range(rounds):
+            for _ in range(count):
                 try:
                     ok = attempt(client, csrf)
                 except Exception as exc:  # noqa: BLE001 - a timeout or reset is an error too
@@ -155,9 +157,16 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 3) -> dict:
                     tally.add(f"transport {type(exc).__name__}")
                 tally.add("attempts" if ok else "errors")
 
+    if warmup:
+        with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+            list(pool.map(learner, sessions, [warmup] * len(sessions)))
+        warm = dict(tally.counts)
+        if warm.get("errors"):
+            raise RuntimeError(f"quiz warm-up failed: {warm}")
+        tally = _Tally()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        list(pool.map(learner, sessions))
+        list(pool.map(learner, sessions, [rounds] * len(sessions)))
     elapsed = time.perf_counter() - started
     counts = tally.counts
     detail = {k: v for k, v in counts.items() if k not in ("attempts", "errors")}
