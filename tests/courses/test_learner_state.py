@@ -12,27 +12,7 @@ from lms.courses.services import enrolment_create
 from tests.courses.test_pagecache import same_page, slow_html
 from tests.factories.courses import build_course, lessons_of
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
-
-
-@pytest.fixture
-def served(monkeypatch):
-    answered = set()
-    real = pagecache.serve_lesson
-
-    def spy(request):
-        response = real(request)
-        if response is not None:
-            answered.add(id(response))
-        return response
-
-    monkeypatch.setattr(pagecache, "serve_lesson", spy)
-    return lambda response: id(response) in answered
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def warm(client, *urls):

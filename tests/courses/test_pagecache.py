@@ -10,7 +10,6 @@ from django.urls import reverse
 from wagtail.models import PageViewRestriction
 
 from lms.core.models import Role
-from lms.courses import pagecache
 from lms.courses.models import Enrolment, EnrolmentSource, LessonProgress
 from lms.courses.services import enrolment_create, lesson_mark_done
 from tests.factories.courses import build_course, lessons_of
@@ -18,28 +17,7 @@ from tests.factories.courses import build_course, lessons_of
 FAST_PATH = "lms.courses.pagecache.LessonPageMiddleware"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
-
-
-@pytest.fixture
-def served(monkeypatch):
-    """served(response) is True when the page came from the cache (the fast path answered)."""
-    answered = set()
-    real = pagecache.serve_lesson
-
-    def spy(request):
-        response = real(request)
-        if response is not None:
-            answered.add(id(response))
-        return response
-
-    monkeypatch.setattr(pagecache, "serve_lesson", spy)
-    return lambda response: id(response) in answered
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def fast_get(client, url, served, django_assert_num_queries):
