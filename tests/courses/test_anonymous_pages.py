@@ -9,17 +9,12 @@ from django.test import Client
 from django.urls import reverse
 
 from lms.core.models import HomePage
-from lms.courses import pagecache
 from tests.factories.courses import ensure_site
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 @pytest.fixture

@@ -4,16 +4,10 @@ trip of its own on PostgreSQL), and still answers when the connection turns out 
 import pytest
 from django.db import OperationalError, connection
 
-from lms.courses import pagecache
 from lms.courses.services import enrolment_create
 from tests.factories.courses import build_course, lessons_of
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 @pytest.fixture

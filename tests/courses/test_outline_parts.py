@@ -9,18 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from lms.courses import cachekeys, pagecache, selectors
+from lms.courses import cachekeys, selectors
 from lms.courses.outline import lesson_outline
 from lms.courses.selectors import QuizMark
 from lms.courses.services import enrolment_create
 from tests.factories.courses import build_course, lessons_of
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def test_parts_give_the_whole_render_for_every_mark(db, django_assert_max_num_queries):

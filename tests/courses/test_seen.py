@@ -9,17 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from lms.courses import pagecache, seen
+from lms.courses import seen
 from lms.courses.models import Enrolment, LessonProgress
 from lms.courses.services import enrolment_create
 from tests.factories.courses import build_course, lessons_of
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    pagecache._memo.clear()
-    yield
-    pagecache._memo.clear()
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 @pytest.fixture
