@@ -55,8 +55,10 @@ demo: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo --force
 
-## The whole suite on the embedded default.
+## The whole suite on the embedded default. The PDF tests read the pages back with poppler's
+## pdftoppm (a Debian package, installed here when missing, as CI does).
 test: install
+	@command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	$(VENV)/bin/pytest -n 2 -q
 
 ## The suite again on PostgreSQL + Redis with a real Celery worker (services must be up).

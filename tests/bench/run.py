@@ -8,17 +8,19 @@ the same gunicorn in the same run, so the ratios hold across machines. Scenarios
 - lessons: the real case, 200 enrolled learners each going through the lessons of every course in
   their own order, each request with its learner's session (wrk + tests/bench/readers.lua;
   ≥ 0.40); lms/courses/pagecache.py answers them from the cache;
-- quiz: whole attempts by 20 simultaneous learners (open, start, page, submit, result; targets
-  ≥ 50 attempts/s, submit median < 50 ms);
+- quiz: whole attempts by 20 learners (open, start, page, submit, result): as many as they can
+  make with no pause (target ≥ 50 attempts/s), then attempts started at 50 a second, the target
+  load, whose submit must answer in < 50 ms at the median (scenarios.quiz_attempts);
 - checkin: a burst of 300 QR check-ins by distinct officials plus repeats (target: recorded in
   < 1 s, 0 lost, 0 doubled);
 - verifyjson, verify: a certificate's Open Badges credential and its public page (wrk; ≥ 0.40);
 - certs: a closed 300-person session's certificates issued with their PDFs by one process
   (targets ≥ 10 PDFs/s, whole batch < 60 s).
 
-quiz and checkin are driven by Python threads (httpx); beside each, the same client pattern
-(threads, requests, fresh connections) against the bare view gives the client's own ceiling, so a
-result far below it is the server's.
+quiz and checkin are driven by Python threads (scenarios.Browser: a connection per request, as
+gunicorn gets them behind the README's nginx); beside each, the same client pattern (threads,
+requests) against the bare view gives the client's own ceiling, so a result far below it is the
+server's.
 
 Usage: python -m tests.bench.run [--db sqlite|pg|both] [--duration 10] [--connections 50]
                                  [--only home,lessons] [--reuse]
@@ -368,12 +370,16 @@ def run_backend(backend: str, args, wanted: set) -> list[Row]:
                     res["attempts_per_s"],
                     "attempts/s",
                     ratio=res["requests_per_s"] / bare_rate(),
-                    target="≥ 50/s; submit median < 50 ms",
+                    target="≥ 50/s; submit median < 50 ms at 50/s",
                     ok=res["errors"] == 0
                     and res["attempts_per_s"] >= 50
-                    and res["submit_median_ms"] < 50,
-                    note=f"submit median {res['submit_median_ms']:.0f} ms; {res['attempts']} "
-                    f"attempts, {res['requests_per_s']:.0f} req/s, p95 {res['p95_ms']:.0f} ms; "
+                    and res["submit_median_ms"] < 50
+                    and res["late_starts"] == 0,
+                    note=f"submit median {res['submit_median_ms']:.0f} ms with "
+                    f"{res['paced_attempts']} attempts started at {res['paced_rate']:.0f}/s "
+                    f"({res['late_starts']} late), {res['saturated_submit_median_ms']:.0f} ms "
+                    f"with 20 learners never pausing; {res['attempts']} attempts, "
+                    f"{res['requests_per_s']:.0f} req/s, p95 {res['p95_ms']:.0f} ms; "
                     f"errors {res['errors']} {res.get('error_detail') or ''}; "
                     f"client ceiling {ceiling:,.0f} req/s",
                 )

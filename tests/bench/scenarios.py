@@ -1,4 +1,4 @@
-"""Scenarios driven from Python with many simultaneous clients (httpx in threads).
+"""Scenarios driven from Python with many simultaneous clients (``Browser``s in threads).
 
 Each returns, besides its figures, its ``pattern`` (threads, jobs, requests per job): run against
 the bare view by ``client_ceiling``, it gives the rate this client can reach at all on this
@@ -8,44 +8,98 @@ machine, printed beside the result.
 from __future__ import annotations
 
 import datetime
-import functools
+import http.client
+import http.cookies
 import json
+import queue
 import random
 import re
 import secrets
-import ssl
 import statistics
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 from tests.bench import run
 from tests.bench.run import shell_facts
 
 
-@functools.cache
-def _tls():
-    """One TLS context for every client: httpx makes (and loads the CA bundle into) a new one for
-    each client otherwise, some 10-300 ms of CPU, which made the client its own bottleneck when
-    every scan opens a fresh one (the bench talks plain HTTP anyway)."""
-    return ssl.create_default_context()
+class Answer(NamedTuple):
+    status_code: int
+    headers: dict[str, str]  # names in lower case; Set-Cookie lines folded by the client
+    text: str
 
 
-def _client(base: str, session_key: str):
-    import httpx
+class Browser:
+    """One browser (or phone) with its session and CSRF cookies, the cookies the server sets, and
+    English pages (refusals are told apart by their message). Each request goes on a connection of
+    its own, closed after the answer (``Connection: close``): that is what gunicorn gets behind the
+    reverse proxy the README configures (nginx speaks HTTP/1.0 to its upstream unless told
+    otherwise), whatever the phone keeps open to nginx.
 
-    csrf = secrets.token_hex(16)
-    client = httpx.Client(
-        base_url=base,
-        verify=_tls(),
-        follow_redirects=False,
-        timeout=120,
-        cookies={"sessionid": session_key, "csrftoken": csrf},
-        # English pages, so refusals can be told apart by their message.
-        headers={"X-CSRFToken": csrf, "Accept-Language": "en"},
-    )
-    return client, csrf
+    It uses the standard library's ``http.client``: httpx cost some 1.5 ms of this machine's CPU
+    per request, on the same two cores as the server under test (its ceiling with a fresh client
+    per check-in scan was 400-480 requests/s against the bare view); ``client_ceiling`` measures
+    this one in every run, with each scenario's own pattern."""
+
+    def __init__(self, base: str, session_key: str):
+        url = urllib.parse.urlsplit(base)
+        self._address = (url.hostname, url.port)
+        self.csrf = secrets.token_hex(16)
+        self.cookies = {"sessionid": session_key, "csrftoken": self.csrf}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def get(self, path: str) -> Answer:
+        return self._send("GET", path)
+
+    def post(self, path: str, data: dict) -> Answer:
+        return self._send("POST", path, urllib.parse.urlencode(data, doseq=True).encode())
+
+    def _send(self, method: str, path: str, body: bytes | None = None) -> Answer:
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "X-CSRFToken": self.csrf,
+            "Accept-Language": "en",
+            "Connection": "close",
+        }
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection(*self._address, timeout=120)
+        try:
+            conn.request(method, path, body, headers)
+            response = conn.getresponse()
+            content = response.read()
+        finally:
+            conn.close()
+        found: dict[str, str] = {}
+        for name, value in response.getheaders():
+            name = name.lower()
+            if name == "set-cookie":
+                self._keep(value)
+            found[name] = value
+        return Answer(response.status, found, content.decode())
+
+    def _keep(self, line: str) -> None:
+        jar = http.cookies.SimpleCookie()
+        jar.load(line)
+        for name, morsel in jar.items():
+            if morsel.value == "" or morsel["max-age"] == "0":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+
+
+def _client(base: str, session_key: str) -> tuple[Browser, str]:
+    browser = Browser(base, session_key)
+    return browser, browser.csrf
 
 
 def p95(samples: list[float]) -> float:
@@ -100,13 +154,32 @@ def _answers(page: str, rng: random.Random) -> dict[str, list[str]]:
     return data
 
 
-def quiz_attempts(base: str, facts: dict, env, rounds: int = 5, warmup: int = 1) -> dict:
-    """Each of 20 learners, at once, takes `rounds` whole attempts as a browser does: open the
-    quiz, start (POST, redirect), load the page of 20 questions, submit answers to all of them
-    (POST to the form's submit action, redirect), read the result. Errors are counted by step
-    and status; a learner who hits one goes on with the next attempt. Before that, every learner
-    takes `warmup` attempts that are not counted (each server thread's first pages fill its
-    process's caches, as on a server that has been running before the class)."""
+def quiz_attempts(
+    base: str,
+    facts: dict,
+    env,
+    rounds: int = 5,
+    warmup: int = 1,
+    paced_rate: float = 50.0,
+    paced_attempts: int = 150,
+) -> dict:
+    """Whole attempts as a browser makes them: open the quiz, start (POST, redirect), load the
+    page of 20 questions, submit answers to all of them (POST to the form's submit action,
+    redirect), read the result. Errors are counted by step and status; a learner who hits one
+    goes on with the next attempt. Three phases, with the same 20 learners:
+
+    - warm-up: every learner takes `warmup` attempts, not counted (each server thread's first
+      pages fill its process's caches, as on a server that has been running before the class);
+    - throughput: the 20 learners at once, each taking `rounds` attempts back to back with no
+      pause: the most attempts per second the server gives (``attempts_per_s``);
+    - paced: `paced_attempts` attempts started at `paced_rate` a second (the target load), each by
+      a learner not in an attempt at that moment: the submit's median at that load
+      (``submit_median_ms``). In the throughput phase 20 learners with no pause keep every
+      server thread busy, so each request mostly waits for the ones before it (Little's law: its
+      time is the 20 requests in flight divided by the rate); that median is reported too
+      (``saturated_submit_median_ms``). A start that comes more than 10 ms after its time (all
+      learners busy) is counted in ``late_starts``: the load offered was then lower than asked.
+    """
     sessions = json.loads((run.VAR / "quiz_sessions.json").read_text())
     slug = facts["quiz_slug"]
     tally = _Tally()
@@ -163,25 +236,55 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 5, warmup: int = 1)
         warm = dict(tally.counts)
         if warm.get("errors"):
             raise RuntimeError(f"quiz warm-up failed: {warm}")
-        tally = _Tally()
+    tally = _Tally()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
         list(pool.map(learner, sessions, [rounds] * len(sessions)))
     elapsed = time.perf_counter() - started
-    counts = tally.counts
-    detail = {k: v for k, v in counts.items() if k not in ("attempts", "errors")}
-    print(
-        f"quiz: {counts['attempts']} attempts in {elapsed:.1f} s, {len(tally.latencies)} requests, "
-        f"errors {counts['errors']} {detail or ''}",
-        flush=True,
-    )
-    return {
+    saturated = tally
+    paced = _Tally()
+    tally = paced  # attempt() records into the paced phase's tally from here on
+    late: list[float] = []
+    idle: queue.Queue = queue.Queue()
+    browsers = [_client(base, key) for key in sessions]
+    for pair in browsers:
+        idle.put(pair)
+
+    def timed_attempt(due: float) -> None:
+        client, csrf = idle.get()  # waits only when every learner is in an attempt
+        late.append((time.perf_counter() - due) * 1000)
+        try:
+            ok = attempt(client, csrf)
+        except Exception as exc:  # noqa: BLE001 - a timeout or reset is an error too
+            ok = False
+            paced.add(f"transport {type(exc).__name__}")
+        finally:
+            idle.put((client, csrf))
+        paced.add("attempts" if ok else "errors")
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        begin = time.perf_counter()
+        for i in range(paced_attempts):
+            due = begin + i / paced_rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(timed_attempt, due)
+    paced_elapsed = time.perf_counter() - begin
+    counts = saturated.counts
+    errors = counts["errors"] + paced.counts["errors"]
+    detail = {k: v for k, v in (counts + paced.counts).items() if k not in ("attempts", "errors")}
+    late_starts = sum(1 for ms in late if ms > 10)
+    result = {
         "attempts": counts["attempts"],
         "attempts_per_s": counts["attempts"] / elapsed,
-        "requests_per_s": len(tally.latencies) / elapsed,
-        "p95_ms": p95(tally.latencies),
-        "submit_median_ms": statistics.median(tally.steps.get("submit") or [0.0]),
-        "errors": counts["errors"],
+        "requests_per_s": len(saturated.latencies) / elapsed,
+        "p95_ms": p95(saturated.latencies),
+        "saturated_submit_median_ms": statistics.median(saturated.steps.get("submit") or [0.0]),
+        "submit_median_ms": statistics.median(paced.steps.get("submit") or [0.0]),
+        "paced_rate": paced_rate,
+        "paced_attempts": paced.counts["attempts"],
+        "paced_achieved": paced.counts["attempts"] / paced_elapsed,
+        "late_starts": late_starts,
+        "errors": errors,
         "error_detail": detail,
         "pattern": {
             "threads": len(sessions),
@@ -189,6 +292,16 @@ def quiz_attempts(base: str, facts: dict, env, rounds: int = 5, warmup: int = 1)
             "requests_per_job": 5 * rounds,
         },
     }
+    print(
+        f"quiz: {counts['attempts']} attempts in {elapsed:.1f} s, "
+        f"{len(saturated.latencies)} requests, submit median "
+        f"{result['saturated_submit_median_ms']:.0f} ms; then {result['paced_attempts']} started "
+        f"at {paced_rate:.0f}/s ({result['paced_achieved']:.1f}/s done, {late_starts} started "
+        f"late): submit median {result['submit_median_ms']:.0f} ms; "
+        f"errors {errors} {detail or ''}",
+        flush=True,
+    )
+    return result
 
 
 class _Projector:

@@ -9,6 +9,7 @@ import base64
 import datetime
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -20,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
-from lms.certificates import openbadges, statuslist
+from lms.certificates import lookups, openbadges, statuslist
 from lms.certificates.models import Certificate, CertificateSettings, CertificateStatus
 from lms.certificates.signals import certificate_expired, certificate_revoked
 from tests.factories.certificates import CertificateFactory
@@ -283,8 +284,11 @@ def test_unknown_malformed_or_overlong_codes_are_404(client, db, path):
     assert client.get(path).status_code == 404
 
 
-def test_lookups_are_rate_limited_per_client(client, certificate, settings):
+def test_lookups_are_rate_limited_per_client(client, certificate, settings, monkeypatch):
     settings.CERTIFICATE_VERIFY_RATE = "3/m"
+    # The limit counts per fixed window of a minute: hold the clock still, or a minute boundary
+    # falling between the 3rd and 4th lookup starts a new count and the 4th passes.
+    monkeypatch.setattr(lookups, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
     url = reverse("openbadges:credential_json", kwargs={"code": certificate.code})
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     refused = client.get(url)

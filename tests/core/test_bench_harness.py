@@ -101,3 +101,73 @@ def test_serve_says_where_the_log_is_when_gunicorn_cannot_start(tmp_path):
         with serve(dict(os.environ), log=log, workers=1, app="tests.no_such_module:app"):
             pass
     assert "no_such_module" in log.read_text()
+
+
+def test_bench_browser_sends_its_cookies_on_a_connection_per_request():
+    """tests/bench/scenarios.Browser: what the quiz and check-in scenarios send (as gunicorn gets
+    it behind the README's nginx: one connection per request, closed after the answer)."""
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.bench.scenarios import Browser
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self, body: bytes = b""):
+            seen.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "cookie": self.headers["Cookie"],
+                    "csrf": self.headers["X-CSRFToken"],
+                    "connection": self.headers["Connection"],
+                    "port": self.client_address[1],
+                    "body": body,
+                }
+            )
+            self.send_response(302 if self.command == "POST" else 200)
+            if self.path == "/set/":
+                self.send_header("Set-Cookie", "messages=abc; Path=/")
+            if self.path == "/drop/":
+                self.send_header("Set-Cookie", 'messages=""; Max-Age=0; Path=/')
+            self.send_header("Location", "/next/")
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"s\xc3\xa1ch")
+
+        def do_GET(self):
+            self._answer()
+
+        def do_POST(self):
+            self._answer(self.rfile.read(int(self.headers["Content-Length"])))
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser = Browser(f"http://127.0.0.1:{server.server_address[1]}", "key1")
+        first = browser.get("/set/")
+        assert (first.status_code, first.text) == (200, "sách")
+        answer = browser.post("/form/", {"present": ["1", "2"], "r1": ["A"], "csrf": browser.csrf})
+        assert answer.status_code == 302 and answer.headers["location"] == "/next/"
+        browser.get("/drop/")
+        browser.get("/last/")
+    finally:
+        server.shutdown()
+    assert [s["connection"] for s in seen] == ["close"] * 4
+    assert len({s["port"] for s in seen}) == 4  # a new connection each time
+    assert all(s["csrf"] == browser.csrf for s in seen)
+    assert seen[0]["cookie"] == f"sessionid=key1; csrftoken={browser.csrf}"
+    assert "messages=abc" in seen[1]["cookie"]  # kept from the answer that set it
+    assert "messages" not in seen[3]["cookie"]  # and dropped when the server expired it
+    assert urllib.parse.parse_qs(seen[1]["body"].decode()) == {
+        "present": ["1", "2"],
+        "r1": ["A"],
+        "csrf": [browser.csrf],
+    }
