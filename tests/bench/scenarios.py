@@ -8,13 +8,13 @@ machine, printed beside the result.
 from __future__ import annotations
 
 import datetime
-import http.client
 import http.cookies
 import json
 import queue
 import random
 import re
 import secrets
+import socket
 import statistics
 import threading
 import time
@@ -35,19 +35,20 @@ class Answer(NamedTuple):
 
 class Browser:
     """One browser (or phone) with its session and CSRF cookies, the cookies the server sets, and
-    English pages (refusals are told apart by their message). Each request goes on a connection of
-    its own, closed after the answer (``Connection: close``): that is what gunicorn gets behind the
-    reverse proxy the README configures (nginx speaks HTTP/1.0 to its upstream unless told
-    otherwise), whatever the phone keeps open to nginx.
+    English pages (refusals are told apart by their message).
 
-    It uses the standard library's ``http.client``: httpx cost some 1.5 ms of this machine's CPU
-    per request, on the same two cores as the server under test (its ceiling with a fresh client
-    per check-in scan was 400-480 requests/s against the bare view); ``client_ceiling`` measures
-    this one in every run, with each scenario's own pattern."""
+    Each request is sent as the reverse proxy the README configures sends it to gunicorn: nginx
+    speaks HTTP/1.0 to its upstream unless told otherwise, so one connection per request, closed
+    by gunicorn after the answer, whatever the phone keeps open to nginx. That makes the client
+    a few lines over a socket (the answer is whatever comes until the server closes): httpx
+    cost some 1.5 ms of this machine's CPU per request and http.client 0.5 ms, on the same two
+    cores as the server under test; ``client_ceiling`` measures this one in every run, with each
+    scenario's own pattern."""
 
     def __init__(self, base: str, session_key: str):
         url = urllib.parse.urlsplit(base)
         self._address = (url.hostname, url.port)
+        self._host = url.netloc
         self.csrf = secrets.token_hex(16)
         self.cookies = {"sessionid": session_key, "csrftoken": self.csrf}
 
@@ -64,28 +65,37 @@ class Browser:
         return self._send("POST", path, urllib.parse.urlencode(data, doseq=True).encode())
 
     def _send(self, method: str, path: str, body: bytes | None = None) -> Answer:
-        headers = {
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "X-CSRFToken": self.csrf,
-            "Accept-Language": "en",
-            "Connection": "close",
-        }
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        lines = [
+            f"{method} {path} HTTP/1.0",
+            f"Host: {self._host}",
+            f"Cookie: {cookie}",
+            f"X-CSRFToken: {self.csrf}",
+            "Accept-Language: en",
+        ]
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection(*self._address, timeout=120)
-        try:
-            conn.request(method, path, body, headers)
-            response = conn.getresponse()
-            content = response.read()
-        finally:
-            conn.close()
+            lines += [
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(body)}",
+            ]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+        chunks = []
+        with socket.create_connection(self._address, timeout=120) as sock:
+            sock.sendall(request)
+            while chunk := sock.recv(262144):
+                chunks.append(chunk)
+        head, found_end, content = b"".join(chunks).partition(b"\r\n\r\n")
+        if not found_end:
+            raise ConnectionError(f"{method} {path}: the server closed before a whole answer")
+        status, *header_lines = head.decode("latin-1").split("\r\n")
         found: dict[str, str] = {}
-        for name, value in response.getheaders():
-            name = name.lower()
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
             if name == "set-cookie":
                 self._keep(value)
             found[name] = value
-        return Answer(response.status, found, content.decode())
+        return Answer(int(status.split(" ", 2)[1]), found, content.decode())
 
     def _keep(self, line: str) -> None:
         jar = http.cookies.SimpleCookie()

@@ -122,3 +122,32 @@ def test_the_cached_user_keeps_its_menu_roles_but_never_its_agency_scopes(client
     cached = cache.get(user_cache_key(learner.pk))
     assert Role.TRAINER in cached._lms_menu_roles
     assert not hasattr(cached, "_lms_role_scopes")
+
+
+def test_a_cold_user_is_loaded_by_one_statement_like_the_model_backends(client, learner):
+    from django.contrib.auth.backends import ModelBackend
+    from django.core.cache import cache
+
+    from lms.core.auth import CachedModelBackend, user_cache_key
+
+    cache.delete(user_cache_key(learner.pk))
+    with CaptureQueriesContext(connection) as captured:
+        loaded = CachedModelBackend().get_user(str(learner.pk))  # as the session keeps it
+    assert len([q for q in captured if '"users_user"' in q["sql"]]) == 1
+    expected = ModelBackend().get_user(learner.pk)
+    fields = [f.attname for f in type(learner)._meta.concrete_fields]
+    assert [getattr(loaded, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert loaded._state.db == "default" and not loaded._state.adding
+    # Kept in the cache with its menu roles: the next request reads no user row.
+    assert cache.get(user_cache_key(learner.pk)).pk == learner.pk
+
+
+def test_an_id_naming_no_user_or_no_number_finds_none(learner):
+    from lms.core.auth import CachedModelBackend
+
+    backend = CachedModelBackend()
+    assert backend.get_user("not-a-number") is None
+    assert backend.get_user(str(learner.pk + 10_000)) is None
+    learner.is_active = False
+    learner.save()
+    assert backend.get_user(str(learner.pk)) is None
