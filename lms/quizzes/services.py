@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.core import compiled
+from lms.core import sql as hot_sql
 from lms.core.text import fold
 
 from . import definitions
@@ -588,9 +589,12 @@ def _insert_responses(sitting: Sitting, rows: list[tuple]) -> None:
     """Insert a new sitting's responses, rows of (question id, order, choice order as JSON,
     points, the question as shown as JSON): one statement (per 500 rows), the JSON encoded
     once per question (definitions.QuestionCopy.shown_json) rather than by a model per row."""
+    if connection.vendor == "postgresql":
+        _insert_responses_pg(sitting, rows)
+        return
     fields = [Response._meta.get_field(name) for name in _RESPONSE_COLUMNS]
     quote = connection.ops.quote_name
-    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    json_value = "%s"
     one = "({})".format(
         ", ".join(json_value if f.get_internal_type() == "JSONField" else "%s" for f in fields)
     )
@@ -626,6 +630,39 @@ def _insert_responses(sitting: Sitting, rows: list[tuple]) -> None:
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+@functools.cache
+def _insert_responses_sql() -> str:
+    """PostgreSQL: the new responses as one statement whose text does not depend on how many
+    there are (the rows come as one array per column, ``unnest``): prepared once per connection
+    (``lms.core.sql``). A ``VALUES`` list of 20 rows has some 260 parameters: psycopg parses
+    such a statement anew on every call and the server plans it anew."""
+    quote = connection.ops.quote_name
+    column = {name: quote(Response._meta.get_field(name).column) for name in _RESPONSE_COLUMNS}
+    pk_type = Response._meta.get_field("question").target_field.rel_db_type(connection)
+    order_type = Response._meta.get_field("order").db_type(connection).split(" ")[0]
+    return (
+        f"INSERT INTO {quote(Response._meta.db_table)} "
+        f"({', '.join(column[name] for name in _RESPONSE_COLUMNS)}) "
+        "SELECT %s, r.question, r.position, r.choices::jsonb, r.points, '', NULL, false, NULL, "
+        "NULL, NULL, '', r.shown::jsonb "
+        f"FROM unnest(%s::{pk_type}[], %s::{order_type}[], %s::text[], %s::numeric[], "
+        "%s::text[]) AS r (question, position, choices, points, shown)"
+    )
+
+
+def _insert_responses_pg(sitting: Sitting, rows: list[tuple]) -> None:
+    points = Response._meta.get_field("points")
+    columns = ([], [], [], [], [])
+    for qid, order, choice_order, value, shown_json in rows:
+        columns[0].append(qid)
+        columns[1].append(order)
+        columns[2].append(choice_order)
+        columns[3].append(points.get_db_prep_save(value, connection))
+        columns[4].append(shown_json)
+    with hot_sql.cursor(connection) as cursor:
+        cursor.execute(_insert_responses_sql(), [sitting.pk, *columns])
 
 
 def sitting_close_if_expired(*, sitting: Sitting, now=None) -> Sitting:
@@ -708,30 +745,40 @@ def _update_responses(responses: list[Response], names: list[str]) -> None:
 
 
 def _update_responses_pg(responses: list[Response], fields: list) -> None:
-    """PostgreSQL: the same write as one ``UPDATE ... FROM (VALUES ...)`` statement, planned
-    once, rather than a statement per row (each parsed and planned by the server)."""
+    """PostgreSQL: the same write as one ``UPDATE ... FROM unnest(...)`` statement, the rows as
+    one array per column: its text depends on the fields only, so it is prepared once per
+    connection (``lms.core.sql``) rather than parsed and planned by the server (and parsed by
+    psycopg, past 50 parameters) on every submit."""
+    columns = [[r.pk for r in responses]]
+    columns += [
+        [f.get_db_prep_save(getattr(r, f.attname), connection) for r in responses] for f in fields
+    ]
+    with hot_sql.cursor(connection) as cursor:
+        cursor.execute(_update_responses_sql(tuple(f.name for f in fields)), columns)
+
+
+@functools.cache
+def _update_responses_sql(names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     pk = Response._meta.pk
-    casts = [pk.db_type(connection), *(f.db_type(connection) for f in fields)]
-    row = "({})".format(", ".join(f"CAST(%s AS {cast})" for cast in casts))
-    names = ["id", *(f"v{i}" for i in range(len(fields)))]
-    for start in range(0, len(responses), 500):
-        chunk = responses[start : start + 500]
-        sql = (
-            "UPDATE {table} AS t SET {sets} FROM (VALUES {rows}) AS v ({names}) WHERE t.{pk} = v.id"
-        ).format(
-            table=quote(Response._meta.db_table),
-            sets=", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields)),
-            rows=", ".join([row] * len(chunk)),
-            names=", ".join(names),
-            pk=quote(pk.column),
-        )
-        params = []
-        for r in chunk:
-            params.append(r.pk)
-            params.extend(f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    fields = [Response._meta.get_field(name) for name in names]
+    casts = [pk.db_type(connection), *(_column_type(f) for f in fields)]
+    return (
+        "UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v ({names}) WHERE t.{pk} = v.id"
+    ).format(
+        table=quote(Response._meta.db_table),
+        sets=", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields)),
+        arrays=", ".join(f"%s::{cast}[]" for cast in casts),
+        names=", ".join(["id", *(f"v{i}" for i in range(len(fields)))]),
+        pk=quote(pk.column),
+    )
+
+
+def _column_type(field) -> str:
+    """The column's type as an array's element type (a foreign key's is its target's)."""
+    if field.is_relation:
+        return field.target_field.rel_db_type(connection)
+    return field.db_type(connection).split(" CHECK")[0]
 
 
 def _set_answers(
@@ -783,6 +830,20 @@ def _save_choices(picked_by: dict[int, list[int]], answered: Iterable[int] | Non
         ResponseChoice.objects.filter(response_id__in=stale).delete()
     rows = [(rid, cid) for rid, picked in picked_by.items() for cid in picked]
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql" and rows:
+        # One statement of fixed text, the pairs as two arrays: prepared once per connection.
+        with hot_sql.cursor(connection) as cursor:
+            cursor.execute(
+                "INSERT INTO {} ({}, {}) SELECT * FROM unnest(%s::{}[], %s::{}[])".format(
+                    quote(ResponseChoice._meta.db_table),
+                    quote("response_id"),
+                    quote("choice_id"),
+                    _column_type(ResponseChoice._meta.get_field("response")),
+                    _column_type(ResponseChoice._meta.get_field("choice")),
+                ),
+                [[rid for rid, _cid in rows], [cid for _rid, cid in rows]],
+            )
+        return
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
         # One plain INSERT (the ORM's bulk_create builds a model and compiles per call).
