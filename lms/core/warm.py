@@ -12,6 +12,7 @@ requests; it costs each process some 0.3 s of CPU (the project's 135 templates),
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,8 @@ def project_templates() -> Iterator[str]:
 
 
 def warm_up() -> None:
+    """Load the URLs, each language's reverse table and catalogue, and the templates; then
+    leave what was loaded out of the garbage collector's full passes (see ``_freeze``)."""
     resolver = get_resolver()
     resolver.url_patterns  # noqa: B018 - imports the URLconf and every view module
     for code, _name in settings.LANGUAGES:
@@ -53,3 +56,14 @@ def warm_up() -> None:
         except TemplateSyntaxError:
             # Not fatal here: the page that uses it fails as it would have; the rest is served.
             logger.exception("Template %s does not compile", name)
+    _freeze()
+
+
+def _freeze() -> None:
+    """What the process has loaded (modules, classes, URL patterns, compiled templates: some
+    240,000 objects) lives as long as the process: move it out of the collector's reach
+    (``gc.freeze``). Each full collection otherwise walks all of it again, some 150 ms of CPU
+    at a time, measured in a worker of the bench, taken from whichever request happened to
+    trigger it; with them frozen a full pass walks only what requests have created since."""
+    gc.collect()
+    gc.freeze()
