@@ -11,6 +11,10 @@ A statement is kept per connection object (a thread's), under the caller's key, 
 sentinel values for its parameters: a queryset whose compiled parameters are not exactly the
 sentinels (a value folded into the SQL, another parameter) is not kept and runs as the ORM
 runs it, so the result never differs from the queryset's own.
+
+On PostgreSQL a kept statement is also bound and prepared on the server, once per connection
+(``lms.core.sql.cursor``): Django binds parameters on the client, so otherwise the server would
+parse and plan the same text on every call.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
+
+from . import sql
 
 _ATTR = "_lms_compiled"
 # Distinct, unlikely ids: compile(sentinels) must give these exact parameters back.
@@ -67,7 +73,9 @@ def fetch(key: str, build: Callable, values: Sequence) -> list:
         kept_all[key] = kept if kept is not None else False
     if not kept or None in values:  # None filters as IS NULL: another statement
         return list(build(*values))
-    with connection.cursor() as cursor:
+    # On PostgreSQL bound and prepared on the server once per connection too (lms.core.sql):
+    # the statement is the same each time, so the server need not parse and plan it again.
+    with sql.cursor(connection) as cursor:
         cursor.execute(kept.sql, list(values))
         rows = cursor.fetchall()
     if kept.converters:
