@@ -587,17 +587,15 @@ _RESPONSE_COLUMNS = (
 
 def _insert_responses(sitting: Sitting, rows: list[tuple]) -> None:
     """Insert a new sitting's responses, rows of (question id, order, choice order as JSON,
-    points, the question as shown as JSON): one statement (per 500 rows), the JSON encoded
-    once per question (definitions.QuestionCopy.shown_json) rather than by a model per row."""
+    points, the question as shown as JSON): one statement (per 500 rows on SQLite), the JSON
+    encoded once per question (definitions.QuestionCopy.shown_json) rather than by a model per
+    row."""
     if connection.vendor == "postgresql":
         _insert_responses_pg(sitting, rows)
         return
     fields = [Response._meta.get_field(name) for name in _RESPONSE_COLUMNS]
     quote = connection.ops.quote_name
-    json_value = "%s"
-    one = "({})".format(
-        ", ".join(json_value if f.get_internal_type() == "JSONField" else "%s" for f in fields)
-    )
+    one = "({})".format(", ".join(["%s"] * len(fields)))
     points = Response._meta.get_field("points")
     blank = (
         "",
