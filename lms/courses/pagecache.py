@@ -62,7 +62,6 @@ logger = logging.getLogger(__name__)
 PAGE_CACHE_SECONDS = 3600
 # The learner's parts of the page, in the order the skeleton may hold them.
 SLOTS = ("csrf", "user", "lesson_done", "outline")
-NAV_FLAGS = ("is_trainer", "is_secretary", "is_steering", "is_editor")
 
 
 @dataclass(frozen=True)
@@ -408,7 +407,9 @@ def serve_lesson(request) -> HttpResponse | None:
         learners.visited(learner.enrolment_id, route["lesson_id"])
     language = translation.get_language() or settings.LANGUAGE_CODE
     skeleton_key = cachekeys.skeleton_key(
-        stamp, route["lesson_id"], language, tuple(nav[flag] for flag in NAV_FLAGS)
+        # Every flag the menu reads (lms.core.context_processors.nav_flags): a provincial people
+        # admin's menu is not a learner's.
+        stamp, route["lesson_id"], language, tuple(nav[flag] for flag in sorted(nav))
     )
     skeleton = _shared_or_memo(skeleton_key)
     if skeleton is None:

@@ -79,6 +79,26 @@ def test_fast_path_serves_each_learner_the_page_the_slow_path_renders(
     assert same_page(fast, slow_html(client, fourth.url, settings))
 
 
+def test_each_menu_gets_its_own_skeleton(
+    client, make_user, tree, settings, served, django_assert_num_queries
+):
+    """A learner and a provincial people admin (the menu's "People and roles") reading the same
+    lesson: each fast page has its own menu, the one the slow path renders."""
+    course = build_course(modules=1, lessons=1)
+    (lesson,) = lessons_of(course)
+    learner = make_user(agency=tree["commune_a1"])
+    admin = make_user(role=Role.PROVINCIAL_ADMIN, agency=tree["province_a"])
+    people = f'href="{reverse("people:person_list")}"'
+    for user, shown in ((learner, False), (admin, True)):
+        enrolment_create(official=user.official, course=course)
+        client.force_login(user)
+        client.get(lesson.url)
+        fast = fast_get(client, lesson.url, served, django_assert_num_queries).content.decode()
+        assert (people in fast) is shown
+        assert same_page(fast, slow_html(client, lesson.url, settings))
+        client.logout()
+
+
 def test_fast_path_queries_do_not_grow_with_the_course(
     client, learner, served, django_assert_num_queries
 ):
