@@ -119,6 +119,9 @@ def quiz_list(request):
     )
 
 
+RECENT_ATTEMPTS = 10
+
+
 @_login_guard
 def quiz_detail(request, slug):
     quiz = _quiz(request, slug)
@@ -140,6 +143,9 @@ def quiz_detail(request, slug):
             "quiz": quiz,
             "official": official,
             "sittings": sittings,
+            # The page lists the latest attempts only: a practice quiz with unlimited attempts
+            # would otherwise grow a row per attempt forever (all of them are on My results).
+            "recent_sittings": sittings[:RECENT_ATTEMPTS],
             "open_sitting": open_sitting,
             "attempts_left": left,
             "can_start": official is not None

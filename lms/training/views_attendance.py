@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import segno
 from django import forms
 from django.contrib import messages
@@ -21,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lms.agencies.models import Assignment, Official
+from lms.core import skeleton
 from lms.core.access import is_platform_admin, require, scope_q
 from lms.core.csrf import get_token
 from lms.core.models import Role
@@ -231,14 +234,67 @@ def checkin_today():
     return timezone.localdate()
 
 
+CHECKIN_VALUES = ("title", "venue", "day_date", "official", "message", "csrf", "name", "account")
+
+
 def _checkin_page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
     """A check-in page (training/attendance/checkin_page.html): the site's look without its menu,
     rendered from ``context`` alone (no context processors: nothing read per user but the name
-    in the header, from the user the session already loaded)."""
-    if request.user.is_authenticated:
-        context.update(account_name=request.user.display_name, account_url=reverse("account"))
-    html = loader.get_template(template).render(context)
-    return HttpResponse(html, status=status)
+    in the header, from the user the session already loaded).
+
+    A room checks in within a minute, so the page is rendered once per process for each shape
+    (which template, whether the session has a venue, whether the official is checked in, signed
+    in, asked to confirm) with markers where the values go, and filled in per request
+    (``lms.core.skeleton``)."""
+    session, day = context["session"], context["day"]
+    registration = context.get("registration")
+    signed_in = request.user.is_authenticated
+    values = {
+        "title": session.title,
+        "venue": session.venue or "",
+        "day_date": formats.date_format(day.date, "d/m/Y"),
+        "official": registration.official.full_name if registration is not None else "",
+        "message": context.get("message", ""),
+        "csrf": context.get("csrf_token", ""),
+        "name": request.user.display_name if signed_in else "",
+        "account": reverse("account") if signed_in else "",
+    }
+    shape = (
+        template,
+        bool(values["venue"]),
+        registration is not None,
+        bool(context.get("done")),
+        "message" in context,
+        bool(values["csrf"]),
+        signed_in,
+    )
+
+    def build(markers) -> str:
+        def marked(name: str) -> str | None:
+            return markers(name) if values[name] else None
+
+        stand_in = {
+            "session": SimpleNamespace(title=markers("title"), venue=marked("venue")),
+            "day_date": markers("day_date"),
+            "registration": SimpleNamespace(official=SimpleNamespace(full_name=markers("official")))
+            if registration is not None
+            else None,
+            "done": bool(context.get("done")),
+            "account_name": marked("name"),
+            "account_url": marked("account"),
+            "csrf_token": marked("csrf"),
+        }
+        if "message" in context:
+            stand_in["message"] = markers("message")
+        return loader.get_template(template).render(stand_in)
+
+    kept = skeleton.parts(shape, CHECKIN_VALUES, build)
+    if kept is None:
+        plain = context | {"day_date": values["day_date"]}
+        if signed_in:
+            plain.update(account_name=values["name"], account_url=values["account"])
+        return HttpResponse(loader.get_template(template).render(plain), status=status)
+    return HttpResponse(skeleton.fill(kept, values), status=status)
 
 
 def _refuse(request, day, message, status):

@@ -55,6 +55,21 @@ def test_detail_shows_attempts_left_and_past_scores(client, learner):
     assert reverse("quizzes:sitting_result", args=[sitting.pk]) in page.content.decode()
 
 
+def test_detail_lists_the_latest_attempts_and_sends_to_my_results_for_the_rest(client, learner):
+    quiz = make_quiz(1)
+    for _ in range(12):
+        services.sitting_submit(sitting=services.sitting_start(quiz=quiz, user=learner))
+    client.force_login(learner)
+    page = client.get(reverse("quizzes:quiz_detail", args=[quiz.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    listed = [s.attempt for s in page.context["recent_sittings"]]
+    assert listed == list(range(12, 2, -1))  # the ten latest, newest first
+    assert html.count("/result/") == 10
+    assert "Your latest 10 attempts of 12 are shown here." in html
+    assert reverse("quizzes:my_results") in html
+    assert page.context["attempts_left"] is None and len(page.context["sittings"]) == 12
+
+
 def test_start_redirects_to_the_attempt_and_resumes(client, learner):
     quiz = make_quiz(2)
     client.force_login(learner)

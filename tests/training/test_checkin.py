@@ -587,3 +587,61 @@ def test_check_in_read_stands_for_the_health_check(client, world, monkeypatch):
     assert checks == [] and closed == [1]
     assert sent[0] == sent[1] and sent[0].lstrip().startswith("SELECT")
     assert Attendance.objects.filter(day=day).count() == 1
+
+
+def test_check_in_pages_are_filled_per_official_from_parts_kept_once(client, world, make_user):
+    """The page is rendered once per shape and filled per request: each official sees their own
+    name, time and token (escaped), never the one before, and the page is the one the template
+    renders directly."""
+    import re
+
+    from django.template import loader
+
+    from lms.core import skeleton
+
+    day = world["day"]
+    session = world["session"]
+    session.venue = 'Hội trường "A" <tầng 2>'
+    session.save(update_fields=["venue"])
+    second = world["registrations"][1].official
+    second.full_name = "Trần <b>Văn</b> Đức"
+    second.save(update_fields=["full_name"])
+    second.user = make_user(username="att_second", full_name="Trần <b>Văn</b> Đức")
+    second.save(update_fields=["user"])
+    skeleton._kept.clear()
+    pages = {}
+    for user in (world["learner"], second.user):
+        client.force_login(user)
+        url = _url(day, checkin.checkin_token_issue(day=day))
+        pages[user.pk] = (client.get(url), client.post(url))
+    first_get, first_done = (_text(p) for p in pages[world["learner"].pk])
+    second_get, second_done = (_text(p) for p in pages[second.user.pk])
+    assert "Trần &lt;b&gt;Văn&lt;/b&gt; Đức" in second_done and "Văn&lt;/b&gt; Đức" not in first_done
+    assert world["learner"].official.full_name in first_done
+    assert world["learner"].official.full_name not in second_done
+    assert "Hội trường &quot;A&quot; &lt;tầng 2&gt;" in second_get
+    assert "lmsslot" not in first_get + first_done + second_get + second_done
+    # confirm and checked-in pages: two shapes for the two officials together
+    assert len(skeleton._kept) == 2
+    tokens = [
+        re.search(r'csrfmiddlewaretoken" value="([^"]+)"', t).group(1)
+        for t in (first_get, second_get)
+    ]
+    assert tokens[0] != tokens[1]
+    # the same page as the template renders it with the same values
+    attendance = Attendance.objects.get(day=day, registration=world["registrations"][1])
+    context = {
+        "session": session,
+        "day": day,
+        "day_date": "01/12/2026",
+        "registration": world["registrations"][1],
+        "done": attendance,
+        "message": re.search(r'role="status">([^<]*)<', second_done).group(1),
+        "account_name": second.user.display_name,
+        "account_url": reverse("account"),
+    }
+    from django.utils import translation
+
+    with translation.override("vi"):
+        plain = loader.get_template("training/attendance/checkin.html").render(context)
+    assert second_done == plain.replace("&amp;#x27;", "&#x27;")
