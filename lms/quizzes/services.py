@@ -638,8 +638,8 @@ def _insert_responses_sql() -> str:
     such a statement anew on every call and the server plans it anew."""
     quote = connection.ops.quote_name
     column = {name: quote(Response._meta.get_field(name).column) for name in _RESPONSE_COLUMNS}
-    pk_type = Response._meta.get_field("question").target_field.rel_db_type(connection)
-    order_type = Response._meta.get_field("order").db_type(connection).split(" ")[0]
+    pk_type = _column_type(Response._meta.get_field("question"))
+    order_type = _column_type(Response._meta.get_field("order"))
     return (
         f"INSERT INTO {quote(Response._meta.db_table)} "
         f"({', '.join(column[name] for name in _RESPONSE_COLUMNS)}) "

@@ -242,6 +242,17 @@ def test_module_quiz_fail_explanations_retry_and_pass(page, context):
     assert page.locator(".quiz-verdict .badge-ok").count() == 11
     problems.a11y(page, context="result page (passed)")
     problems.no_markup_shown(page, context="result page (passed)")
+    # The breakdown tables by category and by clause: side by side at this width, each whole in
+    # its own half (the Score column was once covered by the table beside it).
+    tables = [t.bounding_box() for t in page.locator("main .grid table").all()]
+    assert len(tables) == 2, tables
+    assert tables[0]["x"] + tables[0]["width"] <= tables[1]["x"], tables
+    assert abs(tables[0]["y"] - tables[1]["y"]) < 2, tables
+    overflow = page.evaluate(
+        "() => [...document.querySelectorAll('main .grid .table-wrap')]"
+        ".map(w => w.scrollWidth - w.clientWidth)"
+    )
+    assert overflow == [0, 0], overflow
 
     # The quiz page counts the best attempt and lists both.
     page.goto(f"/quizzes/{MODULE_QUIZ}/")
