@@ -409,7 +409,10 @@ def serve_lesson(request) -> HttpResponse | None:
     skeleton_key = cachekeys.skeleton_key(
         # Every flag the menu reads (lms.core.context_processors.nav_flags): a provincial people
         # admin's menu is not a learner's.
-        stamp, route["lesson_id"], language, tuple(nav[flag] for flag in sorted(nav))
+        stamp,
+        route["lesson_id"],
+        language,
+        tuple(nav[flag] for flag in sorted(nav)),
     )
     skeleton = _shared_or_memo(skeleton_key)
     if skeleton is None:
