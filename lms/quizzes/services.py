@@ -635,7 +635,11 @@ def _insert_responses_sql() -> str:
     """PostgreSQL: the new responses as one statement whose text does not depend on how many
     there are (the rows come as one array per column, ``unnest``): prepared once per connection
     (``lms.core.sql``). A ``VALUES`` list of 20 rows has some 260 parameters: psycopg parses
-    such a statement anew on every call and the server plans it anew."""
+    such a statement anew on every call and the server plans it anew.
+
+    The arrays go in binary (``%b``): psycopg writes a text array by escaping every double quote
+    of every element with a regular expression, and the questions' JSON as shown holds hundreds
+    of them per attempt (about 0.9 ms of CPU per 20 rows against 0.01 ms in binary)."""
     quote = connection.ops.quote_name
     column = {name: quote(Response._meta.get_field(name).column) for name in _RESPONSE_COLUMNS}
     pk_type = _column_type(Response._meta.get_field("question"))
@@ -645,8 +649,8 @@ def _insert_responses_sql() -> str:
         f"({', '.join(column[name] for name in _RESPONSE_COLUMNS)}) "
         "SELECT %s, r.question, r.position, r.choices::jsonb, r.points, '', NULL, false, NULL, "
         "NULL, NULL, '', r.shown::jsonb "
-        f"FROM unnest(%s::{pk_type}[], %s::{order_type}[], %s::text[], %s::numeric[], "
-        "%s::text[]) AS r (question, position, choices, points, shown)"
+        f"FROM unnest(%b::{pk_type}[], %b::{order_type}[], %b::text[], %b::numeric[], "
+        "%b::text[]) AS r (question, position, choices, points, shown)"
     )
 
 
@@ -766,7 +770,8 @@ def _update_responses_sql(names: tuple[str, ...]) -> str:
     ).format(
         table=quote(Response._meta.db_table),
         sets=", ".join(f"{quote(f.column)} = v.v{i}" for i, f in enumerate(fields)),
-        arrays=", ".join(f"%s::{cast}[]" for cast in casts),
+        # Binary arrays: no escaping of each element's quotes (see _insert_responses_sql).
+        arrays=", ".join(f"%b::{cast}[]" for cast in casts),
         names=", ".join(["id", *(f"v{i}" for i in range(len(fields)))]),
         pk=quote(pk.column),
     )
@@ -832,7 +837,7 @@ def _save_choices(picked_by: dict[int, list[int]], answered: Iterable[int] | Non
         # One statement of fixed text, the pairs as two arrays: prepared once per connection.
         with hot_sql.cursor(connection) as cursor:
             cursor.execute(
-                "INSERT INTO {} ({}, {}) SELECT * FROM unnest(%s::{}[], %s::{}[])".format(
+                "INSERT INTO {} ({}, {}) SELECT * FROM unnest(%b::{}[], %b::{}[])".format(
                     quote(ResponseChoice._meta.db_table),
                     quote("response_id"),
                     quote("choice_id"),

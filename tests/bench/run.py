@@ -319,6 +319,8 @@ def run_backend(backend: str, args, wanted: set) -> list[Row]:
         env,
         log=VAR / "gunicorn.log",
         workers=args.workers,
+        threads=args.threads,
+        worker_class=args.worker_class,
         ready="/bench/bare/",
         options=server_options,
     ) as server:
@@ -450,6 +452,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--only", default=",".join(SCENARIOS))
     parser.add_argument(
         "--reuse",
@@ -472,7 +476,7 @@ def main(argv=None) -> int:
         tables.append(
             table(
                 rows,
-                f"{BACKENDS[backend]}: gunicorn gthread, {args.workers} workers × 4 threads; "
+                f"{BACKENDS[backend]}: gunicorn {server_shape(args)}; "
                 f"wrk 2 threads, {args.connections} connections, {args.duration} s; "
                 f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M %Z')}",
             )
@@ -480,6 +484,12 @@ def main(argv=None) -> int:
     print()
     print("\n\n".join(tables))
     return 1 if failed else 0
+
+
+def server_shape(args) -> str:
+    if args.worker_class == "sync":
+        return f"sync, {args.workers} workers"
+    return f"gthread, {args.workers} workers × {args.threads} threads"
 
 
 SCENARIOS = ("home", "lesson", "lessons", "quiz", "checkin", "verify", "verifyjson", "certs")

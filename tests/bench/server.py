@@ -43,6 +43,7 @@ def serve(
     log: Path,
     workers: int = 2,
     threads: int = 4,
+    worker_class: str = "gthread",
     port: int | None = None,
     ready: str = "/",
     wait_s: float = 30.0,
@@ -51,9 +52,10 @@ def serve(
     app: str = "lms.wsgi:application",
     stop_s: float = 60.0,
 ) -> Iterator[Served]:
-    """gunicorn (gthread) serving ``app`` on 127.0.0.1:``port`` (a free one by default) with
-    ``env``, its output in ``log``; ready once ``ready`` answers (within ``wait_s``). On leaving:
-    SIGTERM, then SIGKILL if it has not stopped after ``stop_s``."""
+    """gunicorn serving ``app`` on 127.0.0.1:``port`` (a free one by default) with ``env``:
+    ``workers`` processes of ``worker_class`` (sync, or gthread with ``threads`` each), its
+    output in ``log``; ready once ``ready`` answers (within ``wait_s``). On leaving: SIGTERM,
+    then SIGKILL if it has not stopped after ``stop_s``."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -64,9 +66,8 @@ def serve(
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
+        worker_class,
+        *(("--threads", str(threads)) if worker_class == "gthread" else ()),
         *options,
     ]
     log.parent.mkdir(parents=True, exist_ok=True)
