@@ -29,6 +29,18 @@ _kept: dict[tuple, tuple[str, ...]] = {}
 MAX_KEPT = 1024
 
 
+class StandIn:
+    """The signed-in user while a kept template renders: a user whose name is a marker (or a
+    slot) and who has nothing else to show, so nothing personal can end up in parts others are
+    served. Used by the site header here and by the lesson skeletons of lms.courses.pagecache."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, display_name: str):
+        self.display_name = display_name
+
+
 class Markers:
     """Makes the marker of each value for one rendering: ``markers("name")``."""
 

@@ -50,6 +50,7 @@ from lms.core import sessions
 from lms.core.access import can
 from lms.core.context_processors import nav_flags
 from lms.core.csrf import get_token
+from lms.core.skeleton import StandIn
 
 from . import cachekeys, learners, selectors
 from .memo import memo
@@ -93,17 +94,6 @@ class _CourseRef:
     def __init__(self, pk: int, open_enrolment: bool):
         self.pk = pk
         self.open_enrolment = open_enrolment
-
-
-class _SkeletonUser:
-    """Stands for the learner while a skeleton renders: a signed-in user whose name is a slot and
-    who has nothing else to show, so nothing personal can end up in a page others are served."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, display_name: str):
-        self.display_name = display_name
 
 
 _memo = memo
@@ -280,7 +270,7 @@ def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
     )
     personal = {
         "csrf_token": slot("csrf"),
-        "user": _SkeletonUser(slot("user")),
+        "user": StandIn(slot("user")),
         "messages": (),
         "lesson_done_html": slot("lesson_done"),
         "outline_html": slot("outline"),

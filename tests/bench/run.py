@@ -24,6 +24,9 @@ server's.
 
 Usage: python -m tests.bench.run [--db sqlite|pg|both] [--duration 10] [--connections 50]
                                  [--only home,lessons] [--reuse]
+                                 [--workers 2] [--worker-class sync|gthread] [--threads 4]
+The server: gunicorn's sync workers, 2 of them by default, as the README's production command
+runs them behind nginx (each request on a connection of its own; see the README's "Speed").
 sqlite (the default): a fresh SQLite file under var/bench/sqlite, the cache in files. pg:
 PostgreSQL database lms_bench (BENCH_PG, default postgres://postgres@127.0.0.1:5432) dropped
 and made afresh, the cache and sessions in Redis database 12 (BENCH_REDIS, default
@@ -452,7 +455,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    # sync: as the README's production command (behind nginx, one connection per request).
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--only", default=",".join(SCENARIOS))
     parser.add_argument(

@@ -24,16 +24,6 @@ TEMPLATE = "includes/site_header.html"
 SLOTS = ("csrf", "next", "user")
 
 
-class _StandIn:
-    """The signed-in user while the header renders: a name that is a marker, nothing else."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, display_name: str):
-        self.display_name = display_name
-
-
 class _Nobody:
     is_authenticated = False
     is_anonymous = True
@@ -58,7 +48,7 @@ def site_header(context) -> str:
             TEMPLATE,
             {
                 "request": request,
-                "user": _StandIn(markers("user")) if signed_in else _Nobody(),
+                "user": skeleton.StandIn(markers("user")) if signed_in else _Nobody(),
                 "csrf_token": markers("csrf"),
                 "header_next": markers("next"),
                 "lms_nav": nav,
