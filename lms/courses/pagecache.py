@@ -32,7 +32,6 @@ import contextlib
 import functools
 import logging
 import re
-import secrets
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -50,7 +49,7 @@ from lms.core import sessions
 from lms.core.access import can
 from lms.core.context_processors import nav_flags
 from lms.core.csrf import get_token
-from lms.core.skeleton import StandIn
+from lms.core.skeleton import Markers, StandIn
 
 from . import cachekeys, learners, selectors
 from .memo import memo
@@ -242,10 +241,9 @@ def enrolled_learner(
     )
 
 
-def _split(html: str, nonce: str) -> tuple:
+def _split(html: str, markers: Markers) -> tuple:
     """Literal parts as UTF-8 bytes (the response needs no encoding), slot names as text."""
-    parts = re.split(f"lmsslot{nonce}([a-z_]+)x", html)
-    return tuple(part if i % 2 else part.encode() for i, part in enumerate(parts))
+    return tuple(part if i % 2 else part.encode() for i, part in enumerate(markers.split(html)))
 
 
 def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
@@ -256,11 +254,7 @@ def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
     course = selectors.course_at(selectors.course_path_of(lesson.path)) if lesson else None
     if course is None:
         return None
-    nonce = secrets.token_hex(8)
-
-    def slot(name: str) -> str:
-        return f"lmsslot{nonce}{name}x"
-
+    slot = Markers()
     outline = selectors.cached_course_outline(course, stamp)
     context = Page.get_context(lesson, request)
     context.update(
@@ -276,7 +270,7 @@ def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
         "outline_html": slot("outline"),
     }
     html = render_to_string(lesson.get_template(request), context | personal, request)
-    page = _split(html, nonce)
+    page = _split(html, slot)
     lesson_done = {}
     for state, is_done, completed in (
         ("todo", False, False),
@@ -293,7 +287,7 @@ def build_skeleton(request, *, route: dict, stamp: str) -> Skeleton | None:
             },
             request,
         )
-        lesson_done[state] = _split(html, nonce)
+        lesson_done[state] = _split(html, slot)
     names = set(page[1::2])
     if not {"lesson_done", "outline"} <= names <= set(SLOTS):
         # The template no longer has the slots this module fills: serve it the slow way.
@@ -496,9 +490,9 @@ def remember_anonymous(request, response, stamp: str | None) -> None:
         tokens = set(TOKEN_FIELD.findall(html))
         if len(tokens) != 1:
             return  # a token the slot cannot be put in for: render it afresh each time
-        nonce = secrets.token_hex(8)
-        html = html.replace(tokens.pop(), f"lmsslot{nonce}csrfx")
-        parts = _split(html, nonce)
+        markers = Markers()
+        html = html.replace(tokens.pop(), markers("csrf"))
+        parts = _split(html, markers)
     else:
         parts = (html.encode(),)
     entry = (parts, response["Content-Type"])
