@@ -91,6 +91,37 @@ def test_serve_starts_gunicorn_waits_for_it_and_stops_it(tmp_path):
         urllib.request.urlopen(server.url + "/hello/", timeout=2)
 
 
+def test_serve_runs_sync_workers_that_close_each_connection(tmp_path):
+    """The bench's default server shape (as the README's production command): a sync worker
+    answers a keep-alive request and closes the connection, as behind nginx's HTTP/1.0."""
+    import http.client
+    import os
+
+    from tests.bench.run import server_shape
+    from tests.bench.server import serve
+
+    log = tmp_path / "gunicorn.log"
+    with serve(
+        dict(os.environ),
+        log=log,
+        workers=1,
+        worker_class="sync",
+        ready="/ready/",
+        app="tests.core.test_bench_harness:tiny_app",
+    ) as server:
+        assert "--threads" not in server.proc.args
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/kept/", headers={"Connection": "keep-alive"})
+        answer = conn.getresponse()
+        assert answer.read() == b"/kept/"
+        assert answer.getheader("Connection") == "close"
+        conn.close()
+    args = type("Args", (), {"worker_class": "sync", "workers": 2, "threads": 4})
+    assert server_shape(args) == "sync, 2 workers"
+    args.worker_class = "gthread"
+    assert server_shape(args) == "gthread, 2 workers × 4 threads"
+
+
 def test_serve_says_where_the_log_is_when_gunicorn_cannot_start(tmp_path):
     import os
 
