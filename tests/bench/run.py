@@ -184,18 +184,18 @@ def wrk(
 
 
 def login_cookie(base: str, username: str, password: str = "demo12345") -> str:
-    import httpx
+    """The cookies of ``username`` logged in through the login form (for wrk's header)."""
+    from tests.bench.scenarios import Browser
 
-    with httpx.Client(base_url=base, follow_redirects=False, timeout=120) as client:
-        client.get("/accounts/login/")
-        token = client.cookies["csrftoken"]
-        r = client.post(
-            "/accounts/login/",
-            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        )
-        if r.status_code != 302:
-            raise RuntimeError(f"bench login as {username} failed ({r.status_code})")
-        return f"sessionid={client.cookies['sessionid']}; csrftoken={token}"
+    browser = Browser(base, "")
+    browser.cookies.pop("sessionid")
+    r = browser.post(
+        "/accounts/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": browser.csrf},
+    )
+    if r.status_code != 302 or "sessionid" not in browser.cookies:
+        raise RuntimeError(f"bench login as {username} failed ({r.status_code})")
+    return f"sessionid={browser.cookies['sessionid']}; csrftoken={browser.cookies['csrftoken']}"
 
 
 @dataclass
